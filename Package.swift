@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+
+let package = Package(
+    name: "nucleus",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nucleus", targets: ["NucleusCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+    ],
+    targets: [
+        // The fork/exec edge and the raw syscalls Swift cannot call safely.
+        .target(name: "CNucleus", cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]),
+        // The request, the plan, and the vocabulary every subsystem shares.
+        .target(
+            name: "NucleusModel",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict),
+        .target(name: "NucleusIsolation", dependencies: ["NucleusModel"], swiftSettings: strict),
+        .target(name: "NucleusFilesystem", dependencies: ["NucleusModel"], swiftSettings: strict),
+        .target(name: "NucleusSecurity", dependencies: ["NucleusModel"], swiftSettings: strict),
+        // Request + host facts -> Plan, and the plan's printed forms.
+        .target(
+            name: "NucleusPlan",
+            dependencies: ["NucleusModel", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity"],
+            swiftSettings: strict),
+        // Applying a plan: spawn, supervise, forward signals, report.
+        .target(
+            name: "NucleusLifecycle",
+            dependencies: [
+                "CNucleus", "NucleusModel", "NucleusPlan",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "NucleusCLI",
+            dependencies: [
+                "NucleusModel", "NucleusPlan", "NucleusLifecycle",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "NucleusPlanTests",
+            dependencies: ["NucleusModel", "NucleusPlan", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity"]),
+        .testTarget(
+            name: "NucleusIntegrationTests",
+            dependencies: ["NucleusCLI"]),
+    ]
+)

@@ -1,0 +1,20 @@
+/* Shared by the child-side files: error reporting and the phases. */
+#ifndef NUCLEUS_CHILD_H
+#define NUCLEUS_CHILD_H
+
+#include "nucleus_spawn.h"
+
+/* Write one error record to the parent and exit with `code`. Never returns. */
+__attribute__((noreturn)) void nucleus_fail(const struct nucleus_spec *spec, int32_t step,
+                                            int32_t syscall_id, int err, int code);
+
+/* Walk spec->ops in order. Returns only on success; failures call nucleus_fail. */
+void nucleus_apply_ops(struct nucleus_spec *spec);
+
+/* PID 1: fork the workload, then reap and forward signals until it exits. */
+__attribute__((noreturn)) void nucleus_run_init(struct nucleus_spec *spec);
+
+/* In the forked workload: identity, capabilities, session, fds, exec. */
+__attribute__((noreturn)) void nucleus_exec_workload(const struct nucleus_spec *spec);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * The fork/exec edge of nucleus.
+ *
+ * Swift prepares everything (strings, flags, the ordered list of setup
+ * operations) before calling nucleus_spawn(). After clone3 only the code in
+ * this target runs in the child: raw system calls over memory that was laid
+ * out in advance. Nothing here allocates, takes a lock, or calls into Swift,
+ * so it is safe even when the parent process is multi-threaded.
+ */
+#ifndef NUCLEUS_SPAWN_H
+#define NUCLEUS_SPAWN_H
+
+#include <linux/sched.h> /* CLONE_NEW*, which <sched.h> hides without _GNU_SOURCE */
+#include <signal.h>
+#include <stdint.h>
+#include <sys/signalfd.h>
+#include <sys/types.h>
+
+/* What one setup step does. The plan orders them; the child walks them. */
+enum nucleus_op_kind {
+    NUCLEUS_OP_MOUNT = 1,        /* mount(source, target, fstype, mount_flags, data) */
+    NUCLEUS_OP_BIND = 2,         /* clone the tree at source, set attr_set, attach at target */
+    NUCLEUS_OP_SETATTR = 3,      /* mount_setattr(target, attr_set) on an existing mount */
+    NUCLEUS_OP_MKDIR = 4,        /* mkdir(target, mode) */
+    NUCLEUS_OP_WRITE_FILE = 5,   /* create target (mode) holding data[0..data_len) */
+    NUCLEUS_OP_SYMLINK = 6,      /* symlink(source, target) */
+    NUCLEUS_OP_PIVOT_ROOT = 7,   /* make target the root, detach the old root */
+    NUCLEUS_OP_SETHOSTNAME = 8,  /* sethostname(data) */
+    NUCLEUS_OP_LOOPBACK_UP = 9,  /* bring "lo" up in the new network namespace */
+    NUCLEUS_OP_TIME_OFFSETS = 10 /* unshare(CLONE_NEWTIME) and write data to timens_offsets */
+};
+
+/* Operation flags. */
+#define NUCLEUS_OP_OPTIONAL 0x1u        /* ENOENT on source or target: skip the step */
+#define NUCLEUS_OP_PREOPEN 0x2u         /* open source before the first mount (it may be shadowed later) */
+#define NUCLEUS_OP_RECURSIVE 0x4u       /* bind or setattr the whole subtree */
+#define NUCLEUS_OP_CHROOT_FALLBACK 0x8u /* pivot_root failure may fall back to chroot */
+
+struct nucleus_op {
+    uint32_t kind;
+    uint32_t flags;
+    uint64_t mount_flags; /* MS_* for NUCLEUS_OP_MOUNT */
+    uint64_t attr_set;    /* MOUNT_ATTR_* for BIND and SETATTR */
+    uint32_t mode;
+    int32_t source_fd;    /* set by the child for NUCLEUS_OP_PREOPEN */
+    const char *source;
+    const char *target;
+    const char *fstype;
+    const char *data;
+    uint64_t data_len;
+};
+
+/* Which system call failed, so the parent can name it in the error line. */
+enum nucleus_syscall {
+    NUCLEUS_SYS_NONE = 0,
+    NUCLEUS_SYS_READ, NUCLEUS_SYS_SETRESUID, NUCLEUS_SYS_SETRESGID, NUCLEUS_SYS_SETGROUPS,
+    NUCLEUS_SYS_PRCTL, NUCLEUS_SYS_OPEN, NUCLEUS_SYS_MOUNT, NUCLEUS_SYS_OPEN_TREE,
+    NUCLEUS_SYS_MOUNT_SETATTR, NUCLEUS_SYS_MOVE_MOUNT, NUCLEUS_SYS_MKDIR, NUCLEUS_SYS_WRITE,
+    NUCLEUS_SYS_SYMLINK, NUCLEUS_SYS_CHDIR, NUCLEUS_SYS_PIVOT_ROOT, NUCLEUS_SYS_UMOUNT2,
+    NUCLEUS_SYS_CHROOT, NUCLEUS_SYS_SETHOSTNAME, NUCLEUS_SYS_SOCKET, NUCLEUS_SYS_IOCTL,
+    NUCLEUS_SYS_UNSHARE, NUCLEUS_SYS_CLONE, NUCLEUS_SYS_CAPSET, NUCLEUS_SYS_SETSID,
+    NUCLEUS_SYS_SETPGID, NUCLEUS_SYS_TCSETPGRP, NUCLEUS_SYS_CLOSE_RANGE, NUCLEUS_SYS_FCNTL,
+    NUCLEUS_SYS_EXECVE, NUCLEUS_SYS_SIGPROCMASK, NUCLEUS_SYS_FAULT_INJECTED,
+    NUCLEUS_SYS_PARENT_GONE
+};
+
+/* Steps that are not entries of the op list have negative indices. */
+enum nucleus_step {
+    NUCLEUS_STEP_SYNC = -1,      /* waiting for the parent to write the id maps */
+    NUCLEUS_STEP_BECOME_ROOT = -2,
+    NUCLEUS_STEP_START_INIT = -3,
+    NUCLEUS_STEP_FORK_WORKLOAD = -4,
+    NUCLEUS_STEP_IDENTITY = -5,
+    NUCLEUS_STEP_CAPABILITIES = -6,
+    NUCLEUS_STEP_SESSION = -7,
+    NUCLEUS_STEP_FDS = -8,
+    NUCLEUS_STEP_WORKDIR = -9,
+    NUCLEUS_STEP_EXEC = -10
+};
+
+/* One record on the error pipe: the child failed at `step` in `syscall`. */
+struct nucleus_child_error {
+    int32_t step;
+    int32_t syscall;
+    int32_t err;
+};
+
+/* Exit codes the container's init uses (and nucleus passes on). */
+#define NUCLEUS_EXIT_SETUP_FAILED 125
+#define NUCLEUS_EXIT_NOT_EXECUTABLE 126
+#define NUCLEUS_EXIT_NOT_FOUND 127
+
+struct nucleus_spec {
+    uint64_t clone_flags;         /* CLONE_NEW* passed to clone3 */
+    struct nucleus_op *ops;
+    uint32_t n_ops;
+    int32_t fault_step;           /* op index that fails on purpose (tests); -1: none */
+
+    int32_t setgroups_allowed;    /* 0 when /proc/pid/setgroups is "deny" (rootless) */
+
+    /* The workload. */
+    const char *const *argv;
+    const char *const *envp;
+    const char *search_path;      /* PATH used to find argv[0] when it has no '/' */
+    const char *workdir;
+    uint32_t uid;
+    uint32_t gid;
+    int32_t terminal;             /* keep the caller's session, take the foreground */
+    int32_t preserve_fds;         /* keep fds 3 .. 3+preserve_fds-1 */
+    sigset_t workload_sigmask;    /* the mask the caller had before nucleus blocked signals */
+
+    /* Filled in by nucleus_spawn. */
+    int32_t sync_fd;              /* child reads: one byte once the id maps are written */
+    int32_t error_fd;             /* child writes nucleus_child_error records; CLOEXEC */
+};
+
+/*
+ * Create the container's init with clone3(spec->clone_flags | CLONE_PIDFD).
+ * The caller owns the pipe ends (*sync_write_fd, *error_read_fd) and *pidfd.
+ * Returns the child's pid, or -errno. Signals the parent forwards must be
+ * blocked before the call (the child keeps them blocked until its own setup).
+ */
+pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd, int *error_read_fd);
+
+/* Thin wrappers for system calls glibc 2.36 does not expose. */
+int nucleus_pidfd_send_signal(int pidfd, int sig);
+int nucleus_wait_pidfd(int pidfd, int *status_code, int *signaled);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * PID 1 of the container. It forks the workload, gives up every privilege it
+ * held for setup, then only reaps children and forwards the signals the host
+ * side relays, exiting with the workload's status (128+N when killed by N).
+ */
+#define _GNU_SOURCE
+#include "child.h"
+#include "privileges.h"
+#include "raw_syscalls.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+static int exit_code_of(int status) {
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return NUCLEUS_EXIT_SETUP_FAILED;
+}
+
+void nucleus_run_init(struct nucleus_spec *spec) {
+    sigset_t waited;
+    sigemptyset(&waited);
+    sigaddset(&waited, SIGCHLD);
+    for (unsigned i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+        sigaddset(&waited, forwarded_signals[i]);
+    if (sigprocmask(SIG_BLOCK, &waited, NULL) < 0)
+        nucleus_fail(spec, NUCLEUS_STEP_START_INIT, NUCLEUS_SYS_SIGPROCMASK, errno,
+                     NUCLEUS_EXIT_SETUP_FAILED);
+
+    /* Leave the caller's process group so terminal signals reach only the host
+     * side, which forwards them once. With --terminal the workload takes the
+     * foreground itself. */
+    if (!spec->terminal) {
+        if (setsid() < 0)
+            nucleus_fail(spec, NUCLEUS_STEP_START_INIT, NUCLEUS_SYS_SETSID, errno,
+                         NUCLEUS_EXIT_SETUP_FAILED);
+    } else if (setpgid(0, 0) < 0) {
+        nucleus_fail(spec, NUCLEUS_STEP_START_INIT, NUCLEUS_SYS_SETPGID, errno,
+                     NUCLEUS_EXIT_SETUP_FAILED);
+    }
+
+    pid_t workload = nucleus_raw_fork();
+    if (workload < 0)
+        nucleus_fail(spec, NUCLEUS_STEP_FORK_WORKLOAD, NUCLEUS_SYS_CLONE, errno,
+                     NUCLEUS_EXIT_SETUP_FAILED);
+    if (workload == 0)
+        nucleus_exec_workload(spec);
+
+    /* From here on init holds nothing worth taking: no fds, no capabilities,
+     * and it cannot be ptraced by the workload. A failure here is not fatal to
+     * the workload, which already runs; init simply stays as it is. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    nucleus_drop_bounding_and_lock();
+    nucleus_drop_remaining_capabilities();
+    nucleus_close_range(0, ~0U, 0);
+
+    for (;;) {
+        siginfo_t info;
+        int sig = sigwaitinfo(&waited, &info);
+        if (sig < 0)
+            continue;
+        if (sig != SIGCHLD) {
+            kill(workload, sig);
+            continue;
+        }
+        int status;
+        pid_t reaped;
+        while ((reaped = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (reaped == workload)
+                _exit(exit_code_of(status));
+        }
+    }
+}

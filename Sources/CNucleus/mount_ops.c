@@ -1,0 +1,201 @@
+/*
+ * The op walker: executes the plan's setup steps in order. Every failure
+ * names the op index and the system call, so the parent can print the
+ * path from the plan.
+ */
+#define _GNU_SOURCE
+#include "child.h"
+#include "raw_syscalls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SKIPPED_SOURCE (-2)
+
+/* Fails unless the op is optional and the error is "does not exist"; returns 1 to skip. */
+static int fail_or_skip(const struct nucleus_spec *spec, uint32_t index, int32_t syscall_id,
+                        int err) {
+    const struct nucleus_op *op = &spec->ops[index];
+    if ((op->flags & NUCLEUS_OP_OPTIONAL) && err == ENOENT)
+        return 1;
+    nucleus_fail(spec, (int32_t)index, syscall_id, err, NUCLEUS_EXIT_SETUP_FAILED);
+}
+
+/* Bind sources are opened before the first mount, which may shadow them. */
+static void preopen_sources(struct nucleus_spec *spec) {
+    for (uint32_t i = 0; i < spec->n_ops; i++) {
+        struct nucleus_op *op = &spec->ops[i];
+        if (!(op->flags & NUCLEUS_OP_PREOPEN))
+            continue;
+        op->source_fd = open(op->source, O_PATH | O_CLOEXEC);
+        if (op->source_fd < 0 && fail_or_skip(spec, i, NUCLEUS_SYS_OPEN, errno))
+            op->source_fd = SKIPPED_SOURCE;
+    }
+}
+
+static void do_bind(const struct nucleus_spec *spec, uint32_t i) {
+    const struct nucleus_op *op = &spec->ops[i];
+    int dirfd = AT_FDCWD;
+    const char *path = op->source;
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+    if (op->flags & NUCLEUS_OP_PREOPEN) {
+        if (op->source_fd == SKIPPED_SOURCE)
+            return;
+        dirfd = op->source_fd;
+        path = "";
+        flags |= AT_EMPTY_PATH;
+    }
+    int recursive = (op->flags & NUCLEUS_OP_RECURSIVE) != 0;
+    if (recursive)
+        flags |= AT_RECURSIVE;
+    int tree = nucleus_open_tree(dirfd, path, flags);
+    if (tree < 0) {
+        fail_or_skip(spec, i, NUCLEUS_SYS_OPEN_TREE, errno);
+        return;
+    }
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = op->attr_set;
+    attr.propagation = MS_PRIVATE;
+    if (nucleus_mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_MOUNT_SETATTR, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    if (nucleus_move_mount(tree, "", AT_FDCWD, op->target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        fail_or_skip(spec, i, NUCLEUS_SYS_MOVE_MOUNT, errno);
+    close(tree);
+    if (op->flags & NUCLEUS_OP_PREOPEN)
+        close(op->source_fd);
+}
+
+static void do_setattr(const struct nucleus_spec *spec, uint32_t i) {
+    const struct nucleus_op *op = &spec->ops[i];
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = op->attr_set;
+    unsigned flags = (op->flags & NUCLEUS_OP_RECURSIVE) ? AT_RECURSIVE : 0;
+    if (nucleus_mount_setattr(AT_FDCWD, op->target, flags, &attr) < 0)
+        fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT_SETATTR, errno);
+}
+
+static void do_write_file(const struct nucleus_spec *spec, uint32_t i) {
+    const struct nucleus_op *op = &spec->ops[i];
+    int fd = open(op->target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, op->mode);
+    if (fd < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPEN, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    uint64_t done = 0;
+    while (done < op->data_len) {
+        ssize_t n = write(fd, op->data + done, op->data_len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_WRITE, n < 0 ? errno : EIO,
+                         NUCLEUS_EXIT_SETUP_FAILED);
+        done += (uint64_t)n;
+    }
+    close(fd);
+}
+
+static void do_pivot_root(const struct nucleus_spec *spec, uint32_t i) {
+    const struct nucleus_op *op = &spec->ops[i];
+    if (chdir(op->target) < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_CHDIR, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    /* pivot_root(".", ".") stacks the old root on top of the new one; detaching
+     * "." afterwards removes it without needing a put_old directory. */
+    if (nucleus_pivot_root(".", ".") < 0) {
+        int err = errno;
+        if (!(op->flags & NUCLEUS_OP_CHROOT_FALLBACK))
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_PIVOT_ROOT, err, NUCLEUS_EXIT_SETUP_FAILED);
+        if (chroot(".") < 0)
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_CHROOT, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    } else if (umount2(".", MNT_DETACH) < 0) {
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_UMOUNT2, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    }
+    if (chdir("/") < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_CHDIR, errno, NUCLEUS_EXIT_SETUP_FAILED);
+}
+
+static void do_loopback_up(const struct nucleus_spec *spec, uint32_t i) {
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_SOCKET, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    memcpy(request.ifr_name, "lo", 3);
+    if (ioctl(sock, SIOCGIFFLAGS, &request) < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_IOCTL, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    request.ifr_flags |= IFF_UP;
+    if (ioctl(sock, SIOCSIFFLAGS, &request) < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_IOCTL, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    close(sock);
+}
+
+/* Offsets can only be written while no process is in the new time namespace:
+ * unshare makes it the namespace of our future children (the workload). */
+static void do_time_offsets(const struct nucleus_spec *spec, uint32_t i) {
+    const struct nucleus_op *op = &spec->ops[i];
+    if (unshare(CLONE_NEWTIME) < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_UNSHARE, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    if (op->data_len == 0)
+        return;
+    int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPEN, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    if (write(fd, op->data, op->data_len) != (ssize_t)op->data_len)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_WRITE, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    close(fd);
+}
+
+void nucleus_apply_ops(struct nucleus_spec *spec) {
+    preopen_sources(spec);
+    for (uint32_t i = 0; i < spec->n_ops; i++) {
+        const struct nucleus_op *op = &spec->ops[i];
+        if ((int32_t)i == spec->fault_step)
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_FAULT_INJECTED, EIO, NUCLEUS_EXIT_SETUP_FAILED);
+        switch (op->kind) {
+        case NUCLEUS_OP_MOUNT:
+            if (mount(op->source, op->target, op->fstype, (unsigned long)op->mount_flags, op->data) < 0)
+                fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, errno);
+            break;
+        case NUCLEUS_OP_BIND:
+            do_bind(spec, i);
+            break;
+        case NUCLEUS_OP_SETATTR:
+            do_setattr(spec, i);
+            break;
+        case NUCLEUS_OP_MKDIR:
+            if (mkdir(op->target, op->mode) < 0 && errno != EEXIST)
+                fail_or_skip(spec, i, NUCLEUS_SYS_MKDIR, errno);
+            break;
+        case NUCLEUS_OP_WRITE_FILE:
+            do_write_file(spec, i);
+            break;
+        case NUCLEUS_OP_SYMLINK:
+            if (symlink(op->source, op->target) < 0)
+                fail_or_skip(spec, i, NUCLEUS_SYS_SYMLINK, errno);
+            break;
+        case NUCLEUS_OP_PIVOT_ROOT:
+            do_pivot_root(spec, i);
+            break;
+        case NUCLEUS_OP_SETHOSTNAME:
+            if (sethostname(op->data, op->data_len) < 0)
+                nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_SETHOSTNAME, errno,
+                             NUCLEUS_EXIT_SETUP_FAILED);
+            break;
+        case NUCLEUS_OP_LOOPBACK_UP:
+            do_loopback_up(spec, i);
+            break;
+        case NUCLEUS_OP_TIME_OFFSETS:
+            do_time_offsets(spec, i);
+            break;
+        default:
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_NONE, EINVAL, NUCLEUS_EXIT_SETUP_FAILED);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+/*
+ * The forked workload: take its identity, shed every capability, close what
+ * it must not inherit, and exec. Exec failures map to 127 (not found) and
+ * 126 (not executable), the Docker/podman convention.
+ */
+#define _GNU_SOURCE
+#include "child.h"
+#include "privileges.h"
+#include "raw_syscalls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static void fail_setup(const struct nucleus_spec *spec, int32_t step, int32_t syscall_id, int err) {
+    nucleus_fail(spec, step, syscall_id, err, NUCLEUS_EXIT_SETUP_FAILED);
+}
+
+static void reset_signal_dispositions(void) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP)
+            sigaction(sig, &dfl, NULL); /* glibc-reserved signals fail harmlessly */
+    }
+}
+
+/* With --terminal the workload becomes the terminal's foreground job. */
+static void take_terminal_foreground(const struct nucleus_spec *spec) {
+    if (setpgid(0, 0) < 0)
+        fail_setup(spec, NUCLEUS_STEP_SESSION, NUCLEUS_SYS_SETPGID, errno);
+    if (!isatty(STDIN_FILENO))
+        return;
+    sigset_t ttou, previous;
+    sigemptyset(&ttou);
+    sigaddset(&ttou, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &ttou, &previous);
+    if (tcsetpgrp(STDIN_FILENO, getpid()) < 0)
+        fail_setup(spec, NUCLEUS_STEP_SESSION, NUCLEUS_SYS_TCSETPGRP, errno);
+    sigprocmask(SIG_SETMASK, &previous, NULL);
+}
+
+static void switch_identity(const struct nucleus_spec *spec) {
+    int rc = nucleus_drop_bounding_and_lock();
+    if (rc < 0)
+        fail_setup(spec, NUCLEUS_STEP_CAPABILITIES, NUCLEUS_SYS_PRCTL, -rc);
+    if (spec->setgroups_allowed && syscall(SYS_setgroups, 0, NULL) < 0)
+        fail_setup(spec, NUCLEUS_STEP_IDENTITY, NUCLEUS_SYS_SETGROUPS, errno);
+    if (syscall(SYS_setresgid, spec->gid, spec->gid, spec->gid) < 0)
+        fail_setup(spec, NUCLEUS_STEP_IDENTITY, NUCLEUS_SYS_SETRESGID, errno);
+    if (syscall(SYS_setresuid, spec->uid, spec->uid, spec->uid) < 0)
+        fail_setup(spec, NUCLEUS_STEP_IDENTITY, NUCLEUS_SYS_SETRESUID, errno);
+    rc = nucleus_drop_remaining_capabilities();
+    if (rc < 0)
+        fail_setup(spec, NUCLEUS_STEP_CAPABILITIES, NUCLEUS_SYS_CAPSET, -rc);
+}
+
+/* Everything above the preserved range becomes close-on-exec, our error pipe included. */
+static void prepare_fds(const struct nucleus_spec *spec) {
+    unsigned first_closed = 3u + (unsigned)(spec->preserve_fds > 0 ? spec->preserve_fds : 0);
+    if (nucleus_close_range(first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+        fail_setup(spec, NUCLEUS_STEP_FDS, NUCLEUS_SYS_CLOSE_RANGE, errno);
+    for (int fd = 3; fd < (int)first_closed; fd++) {
+        if (fcntl(fd, F_SETFD, 0) < 0)
+            fail_setup(spec, NUCLEUS_STEP_FDS, NUCLEUS_SYS_FCNTL, errno);
+    }
+}
+
+__attribute__((noreturn)) static void fail_exec(const struct nucleus_spec *spec, int err) {
+    int code = (err == ENOENT || err == ENOTDIR) ? NUCLEUS_EXIT_NOT_FOUND : NUCLEUS_EXIT_NOT_EXECUTABLE;
+    nucleus_fail(spec, NUCLEUS_STEP_EXEC, NUCLEUS_SYS_EXECVE, err, code);
+}
+
+/* execvpe without the allocation and the ENOEXEC-means-/bin/sh fallback. */
+__attribute__((noreturn)) static void exec_command(const struct nucleus_spec *spec) {
+    const char *file = spec->argv[0];
+    char *const *argv = (char *const *)spec->argv;
+    char *const *envp = (char *const *)spec->envp;
+    if (strchr(file, '/')) {
+        execve(file, argv, envp);
+        fail_exec(spec, errno);
+    }
+    size_t file_len = strlen(file);
+    int saw_eacces = 0;
+    const char *dir = spec->search_path;
+    char candidate[PATH_MAX];
+    while (*dir) {
+        const char *end = strchr(dir, ':');
+        size_t dir_len = end ? (size_t)(end - dir) : strlen(dir);
+        if (dir_len + 1 + file_len + 1 <= sizeof candidate) {
+            size_t used = 0;
+            if (dir_len == 0) {
+                candidate[used++] = '.';
+            } else {
+                memcpy(candidate, dir, dir_len);
+                used = dir_len;
+            }
+            candidate[used++] = '/';
+            memcpy(candidate + used, file, file_len + 1);
+            execve(candidate, argv, envp);
+            if (errno == EACCES)
+                saw_eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR)
+                fail_exec(spec, errno);
+        }
+        if (!end)
+            break;
+        dir = end + 1;
+    }
+    fail_exec(spec, saw_eacces ? EACCES : ENOENT);
+}
+
+void nucleus_exec_workload(const struct nucleus_spec *spec) {
+    reset_signal_dispositions();
+    if (spec->terminal)
+        take_terminal_foreground(spec);
+    switch_identity(spec);
+    /* After the switch, so the workload's own permissions decide. */
+    if (chdir(spec->workdir) < 0)
+        fail_setup(spec, NUCLEUS_STEP_WORKDIR, NUCLEUS_SYS_CHDIR, errno);
+    prepare_fds(spec);
+    if (sigprocmask(SIG_SETMASK, &spec->workload_sigmask, NULL) < 0)
+        fail_setup(spec, NUCLEUS_STEP_EXEC, NUCLEUS_SYS_SIGPROCMASK, errno);
+    exec_command(spec);
+}

@@ -1,0 +1,21 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import NucleusModel
+import NucleusPlan
+
+/// Where a config document comes from: a file, or an inherited descriptor.
+enum ConfigSource {
+    static func read(path: String?, fd: Int32?) throws(NucleusError) -> ConfigDocument {
+        if let path {
+            return try ConfigDocument(text: LiveHost().readTextFile(path), origin: path)
+        }
+        guard let fd, fd >= 0 else { throw .invalid("--config-fd needs a descriptor number") }
+        let origin = "--config-fd \(fd)"
+        let text = try LiveHost().readTextFile("/proc/self/fd/\(fd)")
+        close(fd)
+        return try ConfigDocument(text: text, origin: origin)
+    }
+}

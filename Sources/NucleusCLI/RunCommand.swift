@@ -1,0 +1,70 @@
+import ArgumentParser
+import Logging
+import NucleusLifecycle
+import NucleusModel
+import NucleusPlan
+
+enum PlanFormat: String, ExpressibleByArgument {
+    case text, json
+}
+
+/// `nucleus run`: request -> plan -> (print | apply). No logic beyond that recipe.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a command in a new, fully isolated sandbox.",
+        discussion: """
+            The sandbox gets new user, pid, mount, network, uts, ipc and cgroup namespaces, a read-only \
+            tmpfs root with the host's system directories bound read-only, a private /proc, /dev, /tmp \
+            and home, and no capabilities. nucleus exits with the command's status (128+N if killed by \
+            signal N); 125 if nucleus itself failed, 126 if the command cannot be executed, 127 if it is \
+            not found.
+            """)
+
+    @OptionGroup var logging: LoggingOptions
+
+    @Flag(help: "Print the plan and exit without touching the kernel.")
+    var dryRun = false
+
+    @Option(help: "Plan output format for --dry-run: text or json.")
+    var format: PlanFormat = .text
+
+    @Option(help: ArgumentHelp("Read the whole request from a TOML or JSON file.", valueName: "path"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Read the whole request (TOML or JSON) from file descriptor N.", valueName: "n"))
+    var configFd: Int32?
+
+    @OptionGroup var sandbox: SandboxOptions
+
+    func run() throws {
+        let logger = logging.bootstrap()
+        let request = try sandboxOptions().request()
+        let plan = try Planner.plan(request, host: LiveHost())
+        if dryRun {
+            print(format == .json ? PlanRenderer.json(plan) : PlanRenderer.text(plan), terminator: "")
+            return
+        }
+        let fault = try LiveHost().environment[FaultInjection.environmentVariable].map { value throws(NucleusError) in
+            try FaultInjection.parse(value, plan: plan)
+        }
+        let status = try Launcher(plan: plan, fault: fault, logger: logger).run()
+        throw ExitCode(status)
+    }
+
+    /// The flags, or the config document: never both.
+    private func sandboxOptions() throws -> SandboxOptions {
+        guard config != nil || configFd != nil else { return sandbox }
+        if config != nil, configFd != nil { throw NucleusError.invalid("give --config or --config-fd, not both") }
+        guard try sandbox.request() == Request(command: []) else {
+            throw NucleusError.invalid("a config document holds the whole request: do not add sandbox flags or a command")
+        }
+        let document = try ConfigSource.read(path: config, fd: configFd)
+        let arguments = try document.arguments()
+        do {
+            return try SandboxOptions.parse(arguments)
+        } catch {
+            throw NucleusError.invalid("\(document.origin): \(SandboxOptions.message(for: error))")
+        }
+    }
+}

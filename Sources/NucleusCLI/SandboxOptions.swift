@@ -1,0 +1,101 @@
+import ArgumentParser
+import NucleusModel
+
+extension NetworkMode: ExpressibleByArgument {}
+
+/// Every flag that shapes the sandbox. A config document maps onto exactly
+/// these (snake_case keys), which is why they live apart from `run`'s own flags.
+struct SandboxOptions: ParsableArguments {
+    @Option(help: "Container name ([A-Za-z0-9._-]); also the hostname unless --hostname is given.")
+    var name: String?
+
+    @Option(help: "Hostname inside the container (RFC 1123). Default: the name, else \"nucleus\".")
+    var hostname: String?
+
+    @Option(help: ArgumentHelp("Use usr, bin, sbin and lib* of DIR, read-only, instead of the host's.", valueName: "dir"))
+    var rootfs: String?
+
+    @Option(help: ArgumentHelp("Size limit of each tmpfs: the root, /tmp, /dev/shm and the home (default 256M).", valueName: "size"))
+    var rootfsSize: String?
+
+    @Option(help: "none: own namespace with only lo (default); host: the host's (needs --allow-host-network).")
+    var network: NetworkMode?
+
+    @Flag(help: "Accept --network host.")
+    var allowHostNetwork = false
+
+    @Flag(help: "Give the workload its own time namespace.")
+    var timeNamespace = false
+
+    @Option(help: ArgumentHelp("Shift CLOCK_MONOTONIC by N seconds (needs --time-namespace).", valueName: "seconds"))
+    var timeOffsetMonotonic: Int64?
+
+    @Option(help: ArgumentHelp("Shift CLOCK_BOOTTIME by N seconds (needs --time-namespace).", valueName: "seconds"))
+    var timeOffsetBoottime: Int64?
+
+    @Option(help: ArgumentHelp("First host id of the 65536 ids mapped when run as root (default 100000).", valueName: "id"))
+    var usernsBase: UInt32?
+
+    @Flag(name: .customLong("proc-rw"), help: "Mount /proc read-write (its tunables stay read-only).")
+    var procReadWrite = false
+
+    @Flag(help: "Use chroot if pivot_root fails (weaker: the old root stays mounted).")
+    var allowChrootFallback = false
+
+    @Option(help: ArgumentHelp("Private tmpfs home, HOME points there (default /home/agent).", valueName: "path"))
+    var home: String?
+
+    @Option(help: ArgumentHelp("Numeric uid of the workload inside the container (default 0).", valueName: "uid"))
+    var user: UInt32?
+
+    @Option(help: ArgumentHelp("Numeric gid of the workload (default: the uid).", valueName: "gid"))
+    var group: UInt32?
+
+    @Option(name: [.short, .customLong("env")], help: ArgumentHelp("Set KEY=VALUE, or pass the caller's KEY.", valueName: "key[=value]"))
+    var env: [String] = []
+
+    @Option(help: ArgumentHelp("Read KEY=VALUE lines from a file.", valueName: "path"))
+    var envFile: [String] = []
+
+    @Option(help: ArgumentHelp("Pass fds 3..3+N-1 to the workload.", valueName: "n"))
+    var preserveFds: Int?
+
+    @Flag(help: "Keep the caller's terminal session and make the workload its foreground job.")
+    var terminal = false
+
+    @Option(help: ArgumentHelp("Working directory inside the container (default /).", valueName: "path"))
+    var workdir: String?
+
+    @Argument(parsing: .postTerminator, help: "The command to run, after --.")
+    var command: [String] = []
+
+    func request() throws(NucleusError) -> Request {
+        var request = Request(command: command)
+        request.name = name
+        request.hostname = hostname
+        request.rootfs = rootfs
+        if let rootfsSize {
+            guard let size = ByteSize(parsing: rootfsSize) else {
+                throw .invalid("--rootfs-size \(rootfsSize) is not a size like 256M or 1G")
+            }
+            request.rootfsSize = size
+        }
+        request.network = network ?? .none
+        request.allowHostNetwork = allowHostNetwork
+        request.timeNamespace = timeNamespace
+        request.timeOffsetMonotonic = timeOffsetMonotonic ?? 0
+        request.timeOffsetBoottime = timeOffsetBoottime ?? 0
+        request.usernsBase = usernsBase ?? Request.defaultUsernsBase
+        request.procReadWrite = procReadWrite
+        request.allowChrootFallback = allowChrootFallback
+        request.home = home ?? Request.defaultHome
+        request.user = user
+        request.group = group
+        request.environment = env
+        request.envFiles = envFile
+        request.preserveFDs = preserveFds ?? 0
+        request.terminal = terminal
+        request.workdir = workdir
+        return request
+    }
+}

@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import ArgumentParser
+import NucleusModel
+
+/// Exit codes: the workload's own status; 125 when nucleus fails; 126/127 when
+/// the command cannot be run; 2 for a command line the parser rejects.
+func writeError(_ message: String) {
+    let line = "nucleus: error: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+}
+
+do {
+    var command = try NucleusCommand.parseAsRoot()
+    try command.run()
+    exit(0)
+} catch let error as NucleusError {
+    writeError(error.description)
+    exit(error.exitCode)
+} catch let error as ExitCode {
+    exit(error.rawValue)
+} catch {
+    if NucleusCommand.exitCode(for: error) == .success {
+        print(NucleusCommand.fullMessage(for: error))
+        exit(0)
+    }
+    let message = NucleusCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+    writeError("\(message) (see nucleus run --help)")
+    exit(2)
+}

@@ -1,0 +1,83 @@
+import NucleusModel
+
+/// `/etc` inside the container: a few generated files naming the workload
+/// identity and hostname, plus read-only binds of what ordinary tools need
+/// from the source root's `/etc`. Nothing else of the host's `/etc` (shadow,
+/// ssh keys, ...) is ever visible.
+public enum EtcTree {
+    /// Host entries tools need: alternatives symlinks, TLS roots, the loader cache.
+    public static let hostEntries = ["alternatives", "ssl", "ca-certificates", "ld.so.cache"]
+
+    public struct Identity: Sendable, Equatable {
+        public var uid: UInt32
+        public var gid: UInt32
+        public var home: String
+
+        public init(uid: UInt32, gid: UInt32, home: String) {
+            self.uid = uid
+            self.gid = gid
+            self.home = home
+        }
+    }
+
+    public static func steps(sourceRoot: String, hostname: String, identity: Identity, host: any HostProbe)
+        -> [SetupStep]
+    {
+        var steps: [SetupStep] = [
+            .directory("/etc"),
+            .file("/etc/passwd", contents: passwd(identity)),
+            .file("/etc/group", contents: group(identity)),
+            .file("/etc/hostname", contents: hostname + "\n"),
+            .file("/etc/hosts", contents: hosts(hostname)),
+            .file("/etc/nsswitch.conf", contents: nsswitch),
+        ]
+        for name in hostEntries {
+            let source = SystemDirectories.join(sourceRoot, "etc/" + name)
+            guard let resolved = host.resolve(source) else { continue }
+            let target = "/etc/" + name
+            switch host.entry(at: resolved) {
+            case .directory: steps.append(.directory(target))
+            case .file: steps.append(.file(target, contents: ""))
+            case .missing, .symlink, .other: continue
+            }
+            steps.append(.bind(host: resolved, at: target, options: [.readOnly, .noSuid, .noDev, .noExec]))
+        }
+        return steps
+    }
+
+    static func passwd(_ id: Identity) -> String {
+        let nobody = "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"
+        let lines: [String]
+        switch id.uid {
+        case 0:
+            lines = ["root:x:0:0:root:\(id.home):/bin/sh", nobody]
+        case 65_534:
+            lines = ["root:x:0:0:root:/root:/usr/sbin/nologin", "nobody:x:65534:\(id.gid):nobody:\(id.home):/bin/sh"]
+        default:
+            lines = ["root:x:0:0:root:/root:/usr/sbin/nologin", "agent:x:\(id.uid):\(id.gid):agent:\(id.home):/bin/sh", nobody]
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func group(_ id: Identity) -> String {
+        var lines = ["root:x:0:"]
+        if id.gid != 0, id.gid != 65_534 { lines.append("agent:x:\(id.gid):") }
+        lines.append("nogroup:x:65534:")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func hosts(_ hostname: String) -> String {
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(hostname)\n"
+    }
+
+    static let nsswitch = """
+        passwd: files
+        group: files
+        shadow: files
+        hosts: files dns
+        networks: files
+        protocols: files
+        services: files
+
+        """
+}

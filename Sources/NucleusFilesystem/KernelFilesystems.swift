@@ -1,0 +1,49 @@
+import NucleusModel
+
+/// `/proc` for the container's pid namespace and `/sys` for its network
+/// namespace, with the OCI runtime-spec default masks (plus the kernel
+/// address and page-map files) hidden and the tunables read-only.
+public enum KernelFilesystems {
+    /// Files replaced by an empty read-only `/dev/null`.
+    public static let maskedProcFiles = [
+        "kcore", "kallsyms", "keys", "timer_list", "timer_stats", "sched_debug", "latency_stats", "sysrq-trigger",
+        "kpagecount", "kpageflags", "kpagecgroup", "config.gz",
+    ]
+    /// Directories hidden under an empty read-only tmpfs.
+    public static let maskedProcDirectories = ["acpi", "asound", "scsi"]
+    /// Read-only even with `--proc-rw`.
+    public static let readOnlyProcPaths = ["bus", "fs", "irq", "sys"]
+    public static let maskedSysDirectories = ["firmware", "devices/virtual/powercap"]
+
+    static let sealed: MountOptions = [.readOnly, .noSuid, .noDev, .noExec]
+
+    public static func procSteps(readWrite: Bool) -> [SetupStep] {
+        var options = MountOptions.hardened
+        if !readWrite { options.insert(.readOnly) }
+        var steps: [SetupStep] = [.directory("/proc"), .mount("proc", at: "/proc", options: options)]
+        for file in maskedProcFiles {
+            // nodev would make reads fail with EACCES; an empty read is what OCI runtimes give.
+            var mask = SetupStep.restrict("/proc/" + file, options: [.readOnly, .noSuid, .noExec], optional: true)
+            mask.source = "/dev/null"
+            mask.recursive = false
+            steps.append(mask)
+        }
+        for directory in maskedProcDirectories {
+            steps.append(.mount("tmpfs", at: "/proc/" + directory, options: sealed, data: "size=0", optional: true))
+        }
+        if readWrite {
+            steps += readOnlyProcPaths.map { SetupStep.restrict("/proc/" + $0, options: sealed, optional: true) }
+        }
+        return steps
+    }
+
+    /// sysfs shows the network namespace of its mounter, so it is mounted only
+    /// when the container has its own; with the host's it stays absent.
+    public static func sysSteps(ownNetworkNamespace: Bool) -> [SetupStep] {
+        guard ownNetworkNamespace else { return [] }
+        return [.directory("/sys"), .mount("sysfs", at: "/sys", options: sealed)]
+            + maskedSysDirectories.map {
+                .mount("tmpfs", at: "/sys/" + $0, options: sealed, data: "size=0", optional: true)
+            }
+    }
+}

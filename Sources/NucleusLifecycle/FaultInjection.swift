@@ -1,0 +1,28 @@
+import NucleusModel
+
+/// A test hook: `NUCLEUS_FAULT_STEP` makes one step fail with EIO so tests can
+/// prove a failure at that point leaves nothing behind. It can only make
+/// nucleus fail, never weaken what it sets up.
+public enum FaultInjection: Equatable, Sendable {
+    /// Fail writing the user namespace maps (in the host-side process).
+    case idMaps
+    /// Fail setup step N of the plan (in the container's init).
+    case setupStep(Int)
+
+    public static let environmentVariable = "NUCLEUS_FAULT_STEP"
+
+    /// `id-maps`, a step number as `--dry-run` prints it, or `KIND:TARGET`
+    /// (`mount:/proc`, `bind:/usr`, `pivot-root:/`).
+    public static func parse(_ value: String, plan: Plan) throws(NucleusError) -> FaultInjection {
+        if value == "id-maps" { return .idMaps }
+        if let number = Int(value), (1...plan.setup.count).contains(number) { return .setupStep(number - 1) }
+        if let colon = value.firstIndex(of: ":") {
+            let kind = String(value[..<colon])
+            let target = String(value[value.index(after: colon)...])
+            if let index = plan.setup.firstIndex(where: { $0.kind.rawValue == kind && $0.target == target }) {
+                return .setupStep(index)
+            }
+        }
+        throw .invalid("\(environmentVariable)=\(value) names no step of this plan")
+    }
+}

@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import CNucleus
+import NucleusModel
+
+/// The plan flattened into the C structures the child walks. Every string is
+/// copied into malloc'd memory here, before clone; the child only reads it.
+final class LaunchSpec {
+    /// Where the new root is assembled inside the child's private mount namespace.
+    static let assemblyRoot = "/tmp"
+
+    private(set) var spec = nucleus_spec()
+    private var strings: [UnsafeMutablePointer<CChar>] = []
+    private let ops: UnsafeMutablePointer<nucleus_op>
+    private let argv: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    private let envp: UnsafeMutablePointer<UnsafePointer<CChar>?>
+
+    init(plan: Plan, faultStep: Int32, workloadSignalMask: sigset_t) {
+        ops = .allocate(capacity: max(plan.setup.count, 1))
+        argv = .allocate(capacity: plan.process.argv.count + 1)
+        envp = .allocate(capacity: plan.process.environment.count + 1)
+
+        var beforePivot = true
+        for (index, step) in plan.setup.enumerated() {
+            ops[index] = op(for: step, beforePivot: beforePivot)
+            if step.kind == .pivotRoot { beforePivot = false }
+        }
+        for (index, word) in plan.process.argv.enumerated() { argv[index] = UnsafePointer(copy(word)) }
+        argv[plan.process.argv.count] = nil
+        for (index, entry) in plan.process.environment.enumerated() { envp[index] = UnsafePointer(copy(entry)) }
+        envp[plan.process.environment.count] = nil
+
+        spec.clone_flags = Self.cloneFlags(plan.namespaces)
+        spec.ops = ops
+        spec.n_ops = UInt32(plan.setup.count)
+        spec.fault_step = faultStep
+        spec.setgroups_allowed = plan.idMapping.setgroupsAllowed ? 1 : 0
+        spec.argv = UnsafePointer(argv)
+        spec.envp = UnsafePointer(envp)
+        spec.search_path = UnsafePointer(copy(plan.process.searchPath))
+        spec.workdir = UnsafePointer(copy(plan.process.workdir))
+        spec.uid = plan.process.uid
+        spec.gid = plan.process.gid
+        spec.terminal = plan.process.terminal ? 1 : 0
+        spec.preserve_fds = Int32(plan.process.preserveFDs)
+        spec.workload_sigmask = workloadSignalMask
+        spec.sync_fd = -1
+        spec.error_fd = -1
+    }
+
+    deinit {
+        strings.forEach { free($0) }
+        ops.deallocate()
+        argv.deallocate()
+        envp.deallocate()
+    }
+
+    func withSpec<T>(_ body: (UnsafeMutablePointer<nucleus_spec>) -> T) -> T { body(&spec) }
+
+    /// Namespaces created by clone3 itself; the time namespace is entered by a
+    /// setup step so its offsets can be written first.
+    static func cloneFlags(_ namespaces: [Namespace]) -> UInt64 {
+        var flags: Int32 = 0
+        for namespace in namespaces {
+            switch namespace {
+            case .user: flags |= CLONE_NEWUSER
+            case .pid: flags |= CLONE_NEWPID
+            case .mount: flags |= CLONE_NEWNS
+            case .network: flags |= CLONE_NEWNET
+            case .uts: flags |= CLONE_NEWUTS
+            case .ipc: flags |= CLONE_NEWIPC
+            case .cgroup: flags |= CLONE_NEWCGROUP
+            case .time: continue
+            }
+        }
+        return UInt64(UInt32(bitPattern: flags))
+    }
+
+    /// The path where the child finds `containerPath` at this point of setup.
+    static func placed(_ containerPath: String, beforePivot: Bool) -> String {
+        guard beforePivot else { return containerPath }
+        return containerPath == "/" ? assemblyRoot : assemblyRoot + containerPath
+    }
+
+    private func op(for step: SetupStep, beforePivot: Bool) -> nucleus_op {
+        var op = nucleus_op()
+        op.source_fd = -1
+        op.mode = step.mode ?? 0
+        if step.optional { op.flags |= NUCLEUS_OP_OPTIONAL }
+        if step.recursive { op.flags |= NUCLEUS_OP_RECURSIVE }
+        if step.chrootFallback { op.flags |= NUCLEUS_OP_CHROOT_FALLBACK }
+        if !step.target.isEmpty { op.target = UnsafePointer(copy(Self.placed(step.target, beforePivot: beforePivot))) }
+        if let data = step.data {
+            let bytes = copy(data)
+            op.data = UnsafePointer(bytes)
+            op.data_len = UInt64(data.utf8.count)
+        }
+        switch step.kind {
+        case .mount:
+            op.kind = UInt32(NUCLEUS_OP_MOUNT.rawValue)
+            op.mount_flags = step.options.rawValue
+            op.fstype = step.fstype.map { UnsafePointer(copy($0)) }
+            op.source = step.source.map { UnsafePointer(copy($0)) }
+        case .bind:
+            op.kind = UInt32(NUCLEUS_OP_BIND.rawValue)
+            op.attr_set = step.options.rawValue
+            if let source = step.source {
+                let placedSource = step.sourceInContainer ? Self.placed(source, beforePivot: beforePivot) : source
+                op.source = UnsafePointer(copy(placedSource))
+                if !step.sourceInContainer { op.flags |= NUCLEUS_OP_PREOPEN }
+            }
+        case .setAttributes:
+            op.kind = UInt32(NUCLEUS_OP_SETATTR.rawValue)
+            op.attr_set = step.options.rawValue
+        case .makeDirectory: op.kind = UInt32(NUCLEUS_OP_MKDIR.rawValue)
+        case .writeFile: op.kind = UInt32(NUCLEUS_OP_WRITE_FILE.rawValue)
+        case .symlink:
+            op.kind = UInt32(NUCLEUS_OP_SYMLINK.rawValue)
+            op.source = step.source.map { UnsafePointer(copy($0)) }
+        case .pivotRoot:
+            op.kind = UInt32(NUCLEUS_OP_PIVOT_ROOT.rawValue)
+            op.target = UnsafePointer(copy(Self.assemblyRoot))
+        case .setHostname: op.kind = UInt32(NUCLEUS_OP_SETHOSTNAME.rawValue)
+        case .loopbackUp: op.kind = UInt32(NUCLEUS_OP_LOOPBACK_UP.rawValue)
+        case .timeOffsets: op.kind = UInt32(NUCLEUS_OP_TIME_OFFSETS.rawValue)
+        }
+        return op
+    }
+
+    private func copy(_ string: String) -> UnsafeMutablePointer<CChar> {
+        let pointer = strdup(string)!
+        strings.append(pointer)
+        return pointer
+    }
+}

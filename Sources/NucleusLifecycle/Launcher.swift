@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import CNucleus
+import Logging
+import NucleusModel
+
+/// Applies a plan: clone the container's init, write its id maps, release it,
+/// then relay signals until it exits. Returns the workload's exit status.
+public struct Launcher {
+    public var plan: Plan
+    public var fault: FaultInjection?
+    public var logger: Logger
+
+    public init(plan: Plan, fault: FaultInjection? = nil, logger: Logger) {
+        self.plan = plan
+        self.fault = fault
+        self.logger = logger
+    }
+
+    public func run() throws(NucleusError) -> Int32 {
+        let callerMask = ForwardedSignals.block()
+        defer { ForwardedSignals.restore(callerMask) }
+        var forwarded = ForwardedSignals.set
+        let signalFD = signalfd(-1, &forwarded, Int32(SFD_CLOEXEC))
+        guard signalFD >= 0 else { throw NucleusError("watch signals", syscall: "signalfd", errno: errno) }
+        defer { close(signalFD) }
+
+        let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
+        let spec = LaunchSpec(plan: plan, faultStep: faultStep, workloadSignalMask: callerMask)
+        var pidfd: Int32 = -1
+        var syncFD: Int32 = -1
+        var errorFD: Int32 = -1
+        let pid = spec.withSpec { nucleus_spawn($0, &pidfd, &syncFD, &errorFD) }
+        guard pid > 0 else {
+            throw NucleusError("create the container's namespaces", syscall: "clone3", errno: -pid)
+        }
+        let child = ContainerInit(pid: pid, pidfd: pidfd, syncFD: syncFD, errorFD: errorFD)
+        defer { child.close() }
+        logger.debug("container init started", metadata: ["pid": "\(pid)"])
+
+        do {
+            try IDMapWriter(pid: pid, mapping: plan.idMapping, failOnPurpose: fault == .idMaps).write()
+            try child.release()
+        } catch {
+            child.kill()
+            _ = child.waitForExit()
+            throw error
+        }
+        let outcome = Supervisor(child: child, signalFD: signalFD, logger: logger).superviseUntilExit()
+        if plan.process.terminal { TerminalForeground.reclaim() }
+        if let failure = outcome.failure { throw failure.error(in: plan) }
+        return outcome.exitCode
+    }
+}
+
+/// Terminal job control after a `--terminal` workload held the foreground.
+enum TerminalForeground {
+    static func reclaim() {
+        guard isatty(0) == 1 else { return }
+        tcsetpgrp(0, getpgrp())
+    }
+}

@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import CNucleus
+import Logging
+import NucleusModel
+
+/// The host side while the container runs: one poll loop over the error pipe,
+/// the signalfd and init's pidfd. No threads, no timers.
+struct Supervisor {
+    struct Outcome {
+        var exitCode: Int32
+        var failure: ChildFailure?
+    }
+
+    let child: ContainerInit
+    let signalFD: Int32
+    let logger: Logger
+
+    func superviseUntilExit() -> Outcome {
+        var failure: ChildFailure?
+        while true {
+            var fds = [
+                pollfd(fd: child.errorFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: child.pidfd, events: Int16(POLLIN), revents: 0),
+            ]
+            if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }
+            if fds[0].revents != 0 {
+                switch child.readErrorPipe() {
+                case .failure(let record): failure = failure ?? record
+                case .endOfFile:
+                    child.closeErrorPipe()
+                    if failure == nil { logger.debug("workload started") }
+                case .interrupted: break
+                }
+            }
+            if fds[1].revents != 0 { forwardPendingSignal() }
+            if fds[2].revents != 0 { break }
+        }
+        let (code, signaled) = child.waitForExit()
+        while child.errorFD >= 0, failure == nil {
+            switch child.readErrorPipe() {
+            case .failure(let record): failure = record
+            case .endOfFile: child.closeErrorPipe()
+            case .interrupted: continue
+            }
+        }
+        let exitCode = signaled ? 128 + code : code
+        logger.debug("container init exited", metadata: ["status": "\(exitCode)"])
+        return Outcome(exitCode: exitCode, failure: failure)
+    }
+
+    private func forwardPendingSignal() {
+        var info = signalfd_siginfo()
+        let size = MemoryLayout<signalfd_siginfo>.size
+        guard withUnsafeMutableBytes(of: &info, { read(signalFD, $0.baseAddress, size) }) == size else { return }
+        logger.debug("forwarding signal", metadata: ["signal": "\(info.ssi_signo)"])
+        child.signal(Int32(info.ssi_signo))
+    }
+}

@@ -1,0 +1,24 @@
+/// What the planner may learn about the host: read-only questions, so that
+/// planning never changes anything and tests can answer them with a fake.
+public protocol HostProbe: Sendable {
+    var effectiveUID: UInt32 { get }
+    var effectiveGID: UInt32 { get }
+    /// The caller's environment (for `-e KEY` and `TERM`).
+    var environment: [String: String] { get }
+    /// Whether any of stdin, stdout, stderr is a terminal.
+    var hasTerminal: Bool { get }
+    /// What is at `path`, without following a final symlink.
+    func entry(at path: String) -> HostEntry
+    /// The canonical path with every symlink resolved, or nil if it does not exist.
+    func resolve(_ path: String) -> String?
+    func readTextFile(_ path: String) throws(NucleusError) -> String
+    func isOpen(fileDescriptor: Int32) -> Bool
+}
+
+public enum HostEntry: Sendable, Equatable {
+    case missing
+    case directory
+    case file
+    case symlink(String)
+    case other
+}

@@ -1,0 +1,107 @@
+/// Everything nucleus will do, decided before it touches the kernel. The
+/// applier walks it without making decisions of its own; `--dry-run` prints it.
+public struct Plan: Sendable, Equatable, Codable {
+    public var mode: String
+    public var name: String?
+    public var hostname: String
+    public var namespaces: [Namespace]
+    public var idMapping: IDMapping
+    public var setup: [SetupStep]
+    public var process: ProcessPlan
+    public var mechanisms: [Mechanism]
+
+    public init(
+        mode: String, name: String?, hostname: String, namespaces: [Namespace], idMapping: IDMapping,
+        setup: [SetupStep], process: ProcessPlan, mechanisms: [Mechanism]
+    ) {
+        self.mode = mode
+        self.name = name
+        self.hostname = hostname
+        self.namespaces = namespaces
+        self.idMapping = idMapping
+        self.setup = setup
+        self.process = process
+        self.mechanisms = mechanisms
+    }
+}
+
+public enum Namespace: String, Sendable, Equatable, Codable, CaseIterable {
+    case user, pid, mount, network, uts, ipc, cgroup, time
+}
+
+/// One line of `/proc/PID/uid_map` or `gid_map`.
+public struct IDMapEntry: Sendable, Equatable, Codable {
+    public var containerID: UInt32
+    public var hostID: UInt32
+    public var count: UInt32
+
+    public init(containerID: UInt32, hostID: UInt32, count: UInt32) {
+        self.containerID = containerID
+        self.hostID = hostID
+        self.count = count
+    }
+
+    public var line: String { "\(containerID) \(hostID) \(count)\n" }
+
+    public func contains(_ id: UInt32) -> Bool { id >= containerID && UInt64(id) < UInt64(containerID) + UInt64(count) }
+}
+
+public struct IDMapping: Sendable, Equatable, Codable {
+    public var uidMap: [IDMapEntry]
+    public var gidMap: [IDMapEntry]
+    /// False when the kernel requires `setgroups` to be denied (an unprivileged caller).
+    public var setgroupsAllowed: Bool
+    public var rootless: Bool
+
+    public init(uidMap: [IDMapEntry], gidMap: [IDMapEntry], setgroupsAllowed: Bool, rootless: Bool) {
+        self.uidMap = uidMap
+        self.gidMap = gidMap
+        self.setgroupsAllowed = setgroupsAllowed
+        self.rootless = rootless
+    }
+}
+
+/// The workload as it will be exec'd.
+public struct ProcessPlan: Sendable, Equatable, Codable {
+    public var argv: [String]
+    public var environment: [String]
+    /// The PATH used to find `argv[0]` inside the container.
+    public var searchPath: String
+    public var workdir: String
+    public var uid: UInt32
+    public var gid: UInt32
+    public var terminal: Bool
+    public var preserveFDs: Int
+
+    public init(
+        argv: [String], environment: [String], searchPath: String, workdir: String, uid: UInt32, gid: UInt32,
+        terminal: Bool, preserveFDs: Int
+    ) {
+        self.argv = argv
+        self.environment = environment
+        self.searchPath = searchPath
+        self.workdir = workdir
+        self.uid = uid
+        self.gid = gid
+        self.terminal = terminal
+        self.preserveFDs = preserveFDs
+    }
+}
+
+/// A security mechanism and what this plan does with it on this host.
+public struct Mechanism: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Equatable, Codable {
+        case enforced, degraded, refused
+    }
+
+    public var name: String
+    public var status: Status
+    /// What is enforced, or why it is degraded or refused.
+    public var detail: String
+
+    public init(name: String, status: Status, detail: String) {
+        self.name = name
+        self.status = status
+        self.detail = detail
+    }
+}

@@ -1,0 +1,62 @@
+/// What the caller asked for, before any decision about the host: the CLI
+/// flags or a config document, parsed but not yet judged. The planner turns it
+/// into a `Plan` or refuses it.
+public struct Request: Sendable, Equatable, Codable {
+    public var command: [String]
+    public var name: String?
+    public var hostname: String?
+    public var rootfs: String?
+    public var rootfsSize: ByteSize
+    public var network: NetworkMode
+    public var allowHostNetwork: Bool
+    public var timeNamespace: Bool
+    public var timeOffsetMonotonic: Int64
+    public var timeOffsetBoottime: Int64
+    public var usernsBase: UInt32
+    public var procReadWrite: Bool
+    public var allowChrootFallback: Bool
+    public var home: String
+    public var user: UInt32?
+    public var group: UInt32?
+    /// `-e KEY=VALUE` or `-e KEY` (take the caller's value), in order.
+    public var environment: [String]
+    public var envFiles: [String]
+    public var preserveFDs: Int
+    public var terminal: Bool
+    public var workdir: String?
+
+    public static let defaultHome = "/home/agent"
+    public static let defaultUsernsBase: UInt32 = 100_000
+    public static let defaultRootfsSize = ByteSize(bytes: 256 * 1024 * 1024)
+
+    public init(command: [String]) {
+        self.command = command
+        name = nil
+        hostname = nil
+        rootfs = nil
+        rootfsSize = Self.defaultRootfsSize
+        network = .none
+        allowHostNetwork = false
+        timeNamespace = false
+        timeOffsetMonotonic = 0
+        timeOffsetBoottime = 0
+        usernsBase = Self.defaultUsernsBase
+        procReadWrite = false
+        allowChrootFallback = false
+        home = Self.defaultHome
+        user = nil
+        group = nil
+        environment = []
+        envFiles = []
+        preserveFDs = 0
+        terminal = false
+        workdir = nil
+    }
+}
+
+public enum NetworkMode: String, Sendable, Equatable, Codable, CaseIterable {
+    /// A new network namespace with only `lo`, up.
+    case none
+    /// The host's network namespace; needs `--allow-host-network`.
+    case host
+}

@@ -1,0 +1,119 @@
+/// One step the container's init performs before the workload starts, in
+/// plan order. Targets are paths as the container will see them; the
+/// applier places the steps before `pivotRoot` under the new root.
+public struct SetupStep: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Equatable, Codable {
+        case mount
+        case bind
+        case setAttributes = "set-attributes"
+        case makeDirectory = "mkdir"
+        case writeFile = "write-file"
+        case symlink
+        case pivotRoot = "pivot-root"
+        case setHostname = "sethostname"
+        case loopbackUp = "loopback-up"
+        case timeOffsets = "time-offsets"
+    }
+
+    public var kind: Kind
+    /// Container path; empty for steps that touch no path.
+    public var target: String
+    /// Bind: the host path (or a container path when `sourceInContainer`).
+    /// Symlink: the link's text. Mount: the device or filesystem name.
+    public var source: String?
+    public var sourceInContainer: Bool
+    public var fstype: String?
+    public var options: MountOptions
+    /// Mount data, file contents, the hostname, or time offsets.
+    public var data: String?
+    public var mode: UInt32?
+    /// A missing source or target skips the step instead of failing it.
+    public var optional: Bool
+    public var recursive: Bool
+    public var chrootFallback: Bool
+
+    public init(
+        kind: Kind, target: String, source: String? = nil, sourceInContainer: Bool = false,
+        fstype: String? = nil, options: MountOptions = [], data: String? = nil, mode: UInt32? = nil,
+        optional: Bool = false, recursive: Bool = false, chrootFallback: Bool = false
+    ) {
+        self.kind = kind
+        self.target = target
+        self.source = source
+        self.sourceInContainer = sourceInContainer
+        self.fstype = fstype
+        self.options = options
+        self.data = data
+        self.mode = mode
+        self.optional = optional
+        self.recursive = recursive
+        self.chrootFallback = chrootFallback
+    }
+
+    public static func mount(
+        _ fstype: String, at target: String, options: MountOptions, data: String? = nil, optional: Bool = false
+    ) -> SetupStep {
+        SetupStep(kind: .mount, target: target, source: fstype, fstype: fstype, options: options, data: data,
+                  optional: optional)
+    }
+
+    /// A recursive bind of a host path, attributes set before it becomes visible.
+    public static func bind(host source: String, at target: String, options: MountOptions, optional: Bool = false)
+        -> SetupStep
+    {
+        SetupStep(kind: .bind, target: target, source: source, options: options, optional: optional, recursive: true)
+    }
+
+    /// Re-mounts a path inside the new root on itself with extra restrictions.
+    public static func restrict(_ target: String, options: MountOptions, optional: Bool = false) -> SetupStep {
+        SetupStep(kind: .bind, target: target, source: target, sourceInContainer: true, options: options,
+                  optional: optional, recursive: true)
+    }
+
+    public static func setAttributes(_ target: String, options: MountOptions) -> SetupStep {
+        SetupStep(kind: .setAttributes, target: target, options: options)
+    }
+
+    public static func directory(_ target: String, mode: UInt32 = 0o755) -> SetupStep {
+        SetupStep(kind: .makeDirectory, target: target, mode: mode)
+    }
+
+    public static func file(_ target: String, contents: String, mode: UInt32 = 0o644) -> SetupStep {
+        SetupStep(kind: .writeFile, target: target, data: contents, mode: mode)
+    }
+
+    public static func symlink(_ target: String, to text: String) -> SetupStep {
+        SetupStep(kind: .symlink, target: target, source: text)
+    }
+}
+
+extension SetupStep {
+    /// What the step does, in the words an operator reads in `--dry-run` and errors.
+    public var summary: String {
+        switch kind {
+        case .mount:
+            let opts = (options.names + (data.map { [$0] } ?? [])).joined(separator: ",")
+            return "mount \(fstype ?? "?") on \(target)" + (opts.isEmpty ? "" : " (\(opts))")
+        case .bind:
+            let from = sourceInContainer && source == target ? "itself" : (source ?? "?")
+            let opts = options.names.joined(separator: ",")
+            return "bind \(target) from \(from)" + (opts.isEmpty ? "" : " (\(opts))")
+        case .setAttributes:
+            return "remount \(target) (\(options.names.joined(separator: ",")))"
+        case .makeDirectory:
+            return "mkdir \(target)"
+        case .writeFile:
+            return "write \(target)"
+        case .symlink:
+            return "symlink \(target) -> \(source ?? "?")"
+        case .pivotRoot:
+            return chrootFallback ? "pivot_root into the new root (chroot if that fails)" : "pivot_root into the new root"
+        case .setHostname:
+            return "set hostname \(data ?? "")"
+        case .loopbackUp:
+            return "bring up lo"
+        case .timeOffsets:
+            return "time namespace offsets \(data?.split(separator: "\n").joined(separator: "; ") ?? "")"
+        }
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import NucleusModel
+
+/// The real host, answered with plain system calls.
+public struct LiveHost: HostProbe {
+    public let effectiveUID: UInt32
+    public let effectiveGID: UInt32
+    public let environment: [String: String]
+    public let hasTerminal: Bool
+
+    public init() {
+        effectiveUID = geteuid()
+        effectiveGID = getegid()
+        var environment: [String: String] = [:]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        self.environment = environment
+        hasTerminal = isatty(0) == 1 || isatty(1) == 1 || isatty(2) == 1
+    }
+
+    public func entry(at path: String) -> HostEntry {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .missing }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .file
+        case S_IFLNK:
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let length = readlink(path, &buffer, buffer.count - 1)
+            guard length >= 0 else { return .other }
+            return .symlink(String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        default: return .other
+        }
+    }
+
+    public func resolve(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    public func readTextFile(_ path: String) throws(NucleusError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw NucleusError("cannot read \(path)", syscall: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw NucleusError("cannot read \(path)", syscall: "read", path: path, errno: errno) }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public func isOpen(fileDescriptor: Int32) -> Bool {
+        fcntl(fileDescriptor, F_GETFD) >= 0
+    }
+}

@@ -1,0 +1,61 @@
+import FoundationEssentials
+import NucleusModel
+
+/// The two printed forms of a plan: for people, and `--format json` for programs.
+public enum PlanRenderer {
+    public static func json(_ plan: Plan) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Encoding a plain value tree of strings, numbers and arrays cannot fail.
+        let data = try! encoder.encode(plan)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func text(_ plan: Plan) -> String {
+        var lines: [String] = []
+        lines.append("nucleus plan (\(plan.mode) mode)")
+        if let name = plan.name { lines.append("  name:        \(name)") }
+        lines.append("  hostname:    \(plan.hostname)")
+        lines.append("  namespaces:  \(plan.namespaces.map(\.rawValue).joined(separator: " "))")
+        lines.append("  uid map:     \(mapText(plan.idMapping.uidMap))")
+        lines.append("  gid map:     \(mapText(plan.idMapping.gidMap))")
+        lines.append("  setgroups:   \(plan.idMapping.setgroupsAllowed ? "allow" : "deny")")
+        lines.append("process:")
+        lines.append("  argv:        \(plan.process.argv.map(quoted).joined(separator: " "))")
+        lines.append("  identity:    uid \(plan.process.uid), gid \(plan.process.gid)")
+        lines.append("  workdir:     \(plan.process.workdir)")
+        lines.append("  session:     \(plan.process.terminal ? "caller's terminal, foreground" : "new session, no terminal")")
+        lines.append("  fds:         0-2" + (plan.process.preserveFDs > 0 ? " and 3-\(2 + plan.process.preserveFDs)" : "") + ", all others closed")
+        lines.append("  environment:")
+        lines += plan.process.environment.map { "    \($0)" }
+        lines.append("setup (in order):")
+        for (index, step) in plan.setup.enumerated() {
+            let number = String(index + 1)
+            let padding = String(repeating: " ", count: max(0, 4 - number.count))
+            lines.append("\(padding)\(number). \(step.summary)\(step.optional ? " [if present]" : "")")
+        }
+        lines.append("security:")
+        let width = plan.mechanisms.map(\.name.count).max() ?? 0
+        for mechanism in plan.mechanisms {
+            let status = mechanism.status.rawValue.padding(to: 9)
+            lines.append("  \(status) \(mechanism.name.padding(to: width))  \(mechanism.detail)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func mapText(_ entries: [IDMapEntry]) -> String {
+        entries.map { "container \($0.containerID)-\($0.containerID + $0.count - 1) -> host \($0.hostID)-\($0.hostID + $0.count - 1)" }
+            .joined(separator: ", ")
+    }
+
+    static func quoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+        return plain ? word : "'" + word.replacing("'", with: "'\\''") + "'"
+    }
+}
+
+extension String {
+    fileprivate func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

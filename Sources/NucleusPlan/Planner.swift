@@ -1,0 +1,110 @@
+import NucleusFilesystem
+import NucleusIsolation
+import NucleusModel
+import NucleusSecurity
+
+/// Request + host facts -> Plan. Pure apart from the read-only questions it
+/// asks the `HostProbe`; every refusal happens here, before the kernel is touched.
+public enum Planner {
+    public static let mode = "agent"
+
+    public static func plan(_ request: Request, host: any HostProbe) throws(NucleusError) -> Plan {
+        guard let program = request.command.first, !program.isEmpty else {
+            throw .invalid("no command given: put it after --, or as `command = [...]` in the config")
+        }
+        let hostname = try HostnameRules.hostname(explicit: request.hostname, name: request.name)
+        let namespaces = try NamespacePlanner.namespaces(for: request)
+        let mapping = try UserNamespaceMapping.plan(
+            euid: host.effectiveUID, egid: host.effectiveGID, base: request.usernsBase)
+        let uid = request.user ?? 0
+        let gid = request.group ?? request.user ?? 0
+        try UserNamespaceMapping.validate(uid: uid, gid: gid, in: mapping)
+        try ContainerPath.validateHome(request.home)
+        let workdir = request.workdir ?? "/"
+        guard ContainerPath.isNormalizedAbsolute(workdir) else {
+            throw .invalid("--workdir \"\(workdir)\" must be an absolute path without '.', '..' or '//'")
+        }
+        guard request.rootfsSize.bytes >= 1 << 20 else {
+            throw .invalid("--rootfs-size \(request.rootfsSize) is below the 1M minimum")
+        }
+        try checkPreservedDescriptors(request.preserveFDs, host: host)
+        let sourceRoot = try resolveRootfs(request.rootfs, host: host)
+
+        var envFiles: [(path: String, contents: String)] = []
+        for path in request.envFiles { envFiles.append((path, try host.readTextFile(path))) }
+        let environment = try EnvironmentPolicy.build(
+            home: request.home, terminal: host.hasTerminal ? host.environment["TERM"] ?? "xterm" : nil,
+            assignments: request.environment, envFiles: envFiles, caller: host.environment)
+
+        let ownNetwork = namespaces.contains(.network)
+        var setup: [SetupStep] = []
+        if request.timeNamespace {
+            setup.append(SetupStep(kind: .timeOffsets, target: "", data: NamespacePlanner.timeOffsets(for: request)))
+        }
+        setup.append(SetupStep(kind: .setHostname, target: "", data: hostname))
+        if ownNetwork { setup.append(SetupStep(kind: .loopbackUp, target: "")) }
+        let ttyGroup: UInt32 = 5
+        let layout = RootfsLayout(
+            sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
+            identity: .init(uid: uid, gid: gid, home: request.home), ownNetworkNamespace: ownNetwork,
+            procReadWrite: request.procReadWrite,
+            ttyGroup: mapping.gidMap.contains { $0.contains(ttyGroup) } ? ttyGroup : nil,
+            chrootFallback: request.allowChrootFallback)
+        setup += layout.steps(host: host)
+
+        let process = ProcessPlan(
+            argv: request.command, environment: environment, searchPath: EnvironmentPolicy.defaultPath,
+            workdir: workdir, uid: uid, gid: gid, terminal: request.terminal, preserveFDs: request.preserveFDs)
+        return Plan(
+            mode: mode, name: request.name, hostname: hostname, namespaces: namespaces, idMapping: mapping,
+            setup: setup, process: process,
+            mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
+                + SecurityMechanisms.privileges(uid: uid, gid: gid) + SecurityMechanisms.notYetAvailable)
+    }
+
+    static func resolveRootfs(_ rootfs: String?, host: any HostProbe) throws(NucleusError) -> String {
+        guard let rootfs else { return "/" }
+        guard let resolved = host.resolve(rootfs), host.entry(at: resolved) == .directory else {
+            throw NucleusError("--rootfs \(rootfs) is not a directory", syscall: "realpath", path: rootfs, errno: 2)
+        }
+        let hasSystemTree = SystemDirectories.names.contains { name in
+            host.resolve(resolved == "/" ? "/" + name : resolved + "/" + name).map { host.entry(at: $0) == .directory }
+                ?? false
+        }
+        guard hasSystemTree else {
+            throw .invalid("--rootfs \(rootfs) has none of \(SystemDirectories.names.joined(separator: ", "))")
+        }
+        return resolved
+    }
+
+    static func checkPreservedDescriptors(_ count: Int, host: any HostProbe) throws(NucleusError) {
+        guard (0...1024).contains(count) else { throw .invalid("--preserve-fds \(count) must be between 0 and 1024") }
+        for fd in 0..<count where !host.isOpen(fileDescriptor: Int32(3 + fd)) {
+            throw NucleusError("--preserve-fds \(count): fd \(3 + fd) is not open", syscall: "fcntl", errno: 9)
+        }
+    }
+
+    static func isolationMechanisms(request: Request, namespaces: [Namespace], mapping: IDMapping) -> [Mechanism] {
+        let uid = mapping.uidMap.map { "\($0.containerID)-\($0.containerID + $0.count - 1) -> host \($0.hostID)-\($0.hostID + $0.count - 1)" }
+        var result = [
+            Mechanism(
+                name: "namespaces", status: .enforced,
+                detail: "new " + namespaces.map(\.rawValue).joined(separator: ", ")),
+            Mechanism(
+                name: "user_namespace", status: .enforced,
+                detail: (mapping.rootless ? "rootless: " : "") + "uids " + uid.joined(separator: ", ")),
+        ]
+        if request.network == .host {
+            result.append(Mechanism(
+                name: "network", status: .degraded, detail: "shares the host network namespace (--network host)"))
+        } else {
+            result.append(Mechanism(name: "network", status: .enforced, detail: "own namespace with only lo, no route out"))
+        }
+        result.append(Mechanism(
+            name: "root_filesystem", status: request.allowChrootFallback ? .degraded : .enforced,
+            detail: request.allowChrootFallback
+                ? "pivot_root, falling back to chroot if it fails (--allow-chroot-fallback)"
+                : "pivot_root into a read-only tmpfs root, old root detached"))
+        return result
+    }
+}

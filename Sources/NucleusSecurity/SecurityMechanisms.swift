@@ -1,0 +1,22 @@
+import NucleusModel
+
+/// What this build enforces for the workload's privileges, and what it does
+/// not enforce yet, stated plainly in every plan.
+public enum SecurityMechanisms {
+    public static func privileges(uid: UInt32, gid: UInt32) -> [Mechanism] {
+        [
+            Mechanism(
+                name: "capabilities", status: .enforced,
+                detail: "all dropped: bounding, permitted, effective, inheritable and ambient sets empty; securebits locked"),
+            Mechanism(name: "no_new_privs", status: .enforced, detail: "PR_SET_NO_NEW_PRIVS set before exec"),
+            Mechanism(name: "identity", status: .enforced, detail: "workload runs as uid \(uid), gid \(gid), no supplementary groups"),
+        ]
+    }
+
+    /// Mechanisms the plan lists so their absence is visible, not silent.
+    public static let notYetAvailable: [Mechanism] = [
+        Mechanism(name: "seccomp", status: .degraded, detail: "no syscall filter: this build does not install seccomp yet"),
+        Mechanism(name: "landlock", status: .degraded, detail: "no path rules: this build does not apply Landlock yet"),
+        Mechanism(name: "cgroups", status: .degraded, detail: "no resource limits: this build does not create cgroups yet"),
+    ]
+}
