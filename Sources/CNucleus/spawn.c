@@ -39,6 +39,11 @@ static void become_namespace_root(const struct nucleus_spec *spec) {
     if (syscall(SYS_setresuid, 0, 0, 0) < 0)
         nucleus_fail(spec, NUCLEUS_STEP_BECOME_ROOT, NUCLEUS_SYS_SETRESUID, errno,
                      NUCLEUS_EXIT_SETUP_FAILED);
+    /* The id change made us non-dumpable, which hands our /proc/self files to
+     * host root; setup needs them (timens_offsets). init turns it off again. */
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+        nucleus_fail(spec, NUCLEUS_STEP_BECOME_ROOT, NUCLEUS_SYS_PRCTL, errno,
+                     NUCLEUS_EXIT_SETUP_FAILED);
 }
 
 /* Die with the parent. Set after the credential change, which clears it. */

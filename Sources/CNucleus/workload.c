@@ -124,7 +124,11 @@ void nucleus_exec_workload(const struct nucleus_spec *spec) {
     if (chdir(spec->workdir) < 0)
         fail_setup(spec, NUCLEUS_STEP_WORKDIR, NUCLEUS_SYS_CHDIR, errno);
     prepare_fds(spec);
-    if (sigprocmask(SIG_SETMASK, &spec->workload_sigmask, NULL) < 0)
+    /* Like posix_spawn with SETSIGDEF and an empty SETSIGMASK: whatever the
+     * caller blocked or ignored is not the workload's business. */
+    sigset_t empty;
+    sigemptyset(&empty);
+    if (sigprocmask(SIG_SETMASK, &empty, NULL) < 0)
         fail_setup(spec, NUCLEUS_STEP_EXEC, NUCLEUS_SYS_SIGPROCMASK, errno);
     exec_command(spec);
 }

@@ -18,7 +18,7 @@ final class LaunchSpec {
     private let argv: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let envp: UnsafeMutablePointer<UnsafePointer<CChar>?>
 
-    init(plan: Plan, faultStep: Int32, workloadSignalMask: sigset_t) {
+    init(plan: Plan, faultStep: Int32) {
         ops = .allocate(capacity: max(plan.setup.count, 1))
         argv = .allocate(capacity: plan.process.argv.count + 1)
         envp = .allocate(capacity: plan.process.environment.count + 1)
@@ -46,7 +46,6 @@ final class LaunchSpec {
         spec.gid = plan.process.gid
         spec.terminal = plan.process.terminal ? 1 : 0
         spec.preserve_fds = Int32(plan.process.preserveFDs)
-        spec.workload_sigmask = workloadSignalMask
         spec.sync_fd = -1
         spec.error_fd = -1
     }

@@ -29,7 +29,7 @@ public struct Launcher {
         defer { close(signalFD) }
 
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
-        let spec = LaunchSpec(plan: plan, faultStep: faultStep, workloadSignalMask: callerMask)
+        let spec = LaunchSpec(plan: plan, faultStep: faultStep)
         var pidfd: Int32 = -1
         var syncFD: Int32 = -1
         var errorFD: Int32 = -1

@@ -107,7 +107,6 @@ struct nucleus_spec {
     uint32_t gid;
     int32_t terminal;             /* keep the caller's session, take the foreground */
     int32_t preserve_fds;         /* keep fds 3 .. 3+preserve_fds-1 */
-    sigset_t workload_sigmask;    /* the mask the caller had before nucleus blocked signals */
 
     /* Filled in by nucleus_spawn. */
     int32_t sync_fd;              /* child reads: one byte once the id maps are written */

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// The workload process: identity, environment, fds, exit status, signals, PID 1.
+@Suite struct ProcessTests {
+    @Test func workloadIdentityIsAppliedFourTimesOver() throws {
+        let result = try NucleusBinary.sh("grep -E '^(Uid|Gid|Groups):' /proc/self/status", flags: ["--user", "1000"])
+        #expect(result.status == 0)
+        #expect(result.stdout.lines.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") } == [
+            "Uid: 1000 1000 1000 1000", "Gid: 1000 1000 1000 1000", "Groups:",
+        ])
+    }
+
+    @Test func unmappedUserIsRefused() throws {
+        let result = try NucleusBinary.sh("true", flags: ["--user", "70000"])
+        #expect(result.status == 125)
+        #expect(result.stderr.contains("not mapped"))
+    }
+
+    @Test func environmentIsExactlyWhatWasAsked() throws {
+        let envFile = FileManager.default.temporaryDirectory.appendingPathComponent("nucleus-env-\(getpid())")
+        try "# comment\nFROM_FILE=1\n\nB=file\n".write(to: envFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: envFile) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["FOO_HOST"] = "leak"
+        environment["PASSED"] = "through"
+        let result = try NucleusBinary.run(
+            ["run", "-e", "A=b", "-e", "B=flag", "-e", "PASSED", "--env-file", envFile.path, "--", "/usr/bin/env"],
+            environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Set(result.stdout.lines) == [
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/home/agent", "FROM_FILE=1",
+            "B=flag", "A=b", "PASSED=through",
+        ])
+    }
+
+    @Test(arguments: ["LD_PRELOAD=/x", "LD_LIBRARY_PATH=/x", "LD_AUDIT=/x", "GCONV_PATH=/x", "GLIBC_TUNABLES=x"])
+    func loaderVariablesAreRefused(_ assignment: String) throws {
+        let result = try NucleusBinary.run(["run", "-e", assignment, "--", "/bin/echo", "RAN"])
+        #expect(result.status == 125)
+        #expect(!result.stdout.contains("RAN"))
+        #expect(result.stderr.contains("refused"))
+    }
+
+    @Test func inheritedDescriptorsAreClosedUnlessPreserved() throws {
+        let script = "ls /proc/self/fd | sort -n | tr '\\n' ' '"
+        let plain = try Process.runCapturing("/bin/bash", ["-c", "exec 3</dev/null 7</dev/null; \(NucleusBinary.path) run -- /bin/sh -c \"\(script)\""])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        // 0-2 plus the descriptor ls itself opens for the directory.
+        #expect(plain.stdout.split(separator: " ").count == 4, "\(plain.stdout)")
+        let kept = try Process.runCapturing(
+            "/bin/bash", ["-c", "exec 3</dev/null 7</dev/null; \(NucleusBinary.path) run --preserve-fds 1 -- /bin/sh -c \"\(script)\""])
+        #expect(kept.stdout.split(separator: " ").prefix(4) == ["0", "1", "2", "3"])
+        #expect(kept.stdout.split(separator: " ").count == 5, "\(kept.stdout)")
+        let missing = try NucleusBinary.run(["run", "--preserve-fds", "5", "--", "/bin/true"])
+        #expect(missing.status == 125)
+    }
+
+    @Test func workdirDefaultsToRootAndCanBeSet() throws {
+        #expect(try NucleusBinary.sh("pwd").stdout == "/\n")
+        #expect(try NucleusBinary.sh("pwd", flags: ["--workdir", "/usr/bin"]).stdout == "/usr/bin\n")
+        let missing = try NucleusBinary.sh("pwd", flags: ["--workdir", "/nope"])
+        #expect(missing.status == 125)
+        #expect(missing.stderr == "nucleus: error: enter the working directory: chdir /nope: No such file or directory\n")
+    }
+
+    @Test func exitStatusIsTheWorkloads() throws {
+        #expect(try NucleusBinary.sh("exit 7").status == 7)
+        #expect(try NucleusBinary.sh("kill -KILL $$").status == 137)
+        #expect(try NucleusBinary.sh("kill -TERM $$").status == 143)
+    }
+
+    @Test func missingAndUnexecutableCommandsFollowTheDockerConvention() throws {
+        let missing = try NucleusBinary.run(["run", "--", "/nonexistent"])
+        #expect(missing.status == 127)
+        #expect(missing.stderr == "nucleus: error: command /nonexistent not found: execve: No such file or directory\n")
+        #expect(try NucleusBinary.run(["run", "--", "no-such-command"]).status == 127)
+        let unexecutable = try NucleusBinary.run(["run", "--", "/etc/passwd"])
+        #expect(unexecutable.status == 126)
+        #expect(unexecutable.stderr.hasPrefix("nucleus: error: command /etc/passwd cannot be executed"))
+    }
+
+    @Test func initIsPidOneAndReapsOrphans() throws {
+        let result = try NucleusBinary.sh(
+            "echo $$; sh -c 'sleep 0.2 & exit 0'; sleep 0.6; cat /proc/[0-9]*/stat 2>/dev/null | awk '$3 == \"Z\"' | wc -l; "
+                + "cat /proc/1/comm")
+        #expect(result.status == 0)
+        let lines = result.stdout.lines
+        #expect(lines[0] == "2")
+        #expect(lines[1] == "0", "zombies left unreaped")
+        #expect(lines[2] == "nucleus")
+    }
+
+    @Test(arguments: [(SIGTERM, "TERM"), (SIGINT, "INT"), (SIGHUP, "HUP"), (SIGUSR1, "USR1")])
+    func signalsReachTheWorkload(_ signal: Int32, _ name: String) throws {
+        let running = try NucleusBinary.start([
+            "run", "--", "/bin/sh", "-c", "trap 'echo got \(name); exit 3' \(name); echo ready; while :; do sleep 0.05; done",
+        ])
+        let ready = running.stdout.fileHandleForReading.availableLine()
+        #expect(ready == "ready")
+        kill(running.process.processIdentifier, signal)
+        let result = NucleusBinary.finish(running)
+        #expect(result.stdout == "got \(name)\n")
+        #expect(result.status == 3)
+    }
+
+    @Test func ctrlCEndsAWorkloadWithoutHandlers() throws {
+        let running = try NucleusBinary.start(["run", "--", "/bin/sh", "-c", "echo ready; exec sleep 30"])
+        #expect(running.stdout.fileHandleForReading.availableLine() == "ready")
+        usleep(100_000)
+        kill(running.process.processIdentifier, SIGINT)
+        #expect(NucleusBinary.finish(running).status == 130)
+    }
+}
+
+extension FileHandle {
+    /// Reads up to the first newline (blocking), for "ready" handshakes.
+    func availableLine() -> String {
+        var bytes: [UInt8] = []
+        while true {
+            let data = readData(ofLength: 1)
+            guard let byte = data.first, byte != UInt8(ascii: "\n") else { break }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
