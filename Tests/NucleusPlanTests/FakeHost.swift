@@ -1,0 +1,51 @@
+import NucleusModel
+
+/// A host described in memory, so the planner can be tested without root.
+struct FakeHost: HostProbe {
+    var effectiveUID: UInt32 = 0
+    var effectiveGID: UInt32 = 0
+    var environment: [String: String] = ["TERM": "xterm-256color", "SECRET_TOKEN": "s3cret"]
+    var hasTerminal = false
+    var entries: [String: HostEntry] = [
+        "/usr": .directory, "/bin": .symlink("usr/bin"), "/sbin": .symlink("usr/sbin"), "/lib": .symlink("usr/lib"),
+        "/lib64": .symlink("usr/lib64"), "/usr/bin": .directory, "/usr/sbin": .directory, "/usr/lib": .directory,
+        "/usr/lib64": .directory, "/etc": .directory, "/etc/ssl": .directory, "/etc/ld.so.cache": .file, "/etc/alternatives": .directory,
+    ]
+    var files: [String: String] = [:]
+    var openDescriptors: Set<Int32> = [0, 1, 2]
+
+    func entry(at path: String) -> HostEntry { entries[path] ?? .missing }
+
+    func resolve(_ path: String) -> String? {
+        var resolved = ""
+        for component in path.split(separator: "/") {
+            let candidate = resolved + "/" + component
+            switch entries[candidate] {
+            case .symlink(let text):
+                resolved = text.hasPrefix("/") ? text : resolved + "/" + text
+            case .none:
+                return nil
+            default:
+                resolved = candidate
+            }
+        }
+        return resolved.isEmpty ? "/" : resolved
+    }
+
+    func readTextFile(_ path: String) throws(NucleusError) -> String {
+        guard let text = files[path] else { throw NucleusError("cannot read \(path)", syscall: "open", path: path, errno: 2) }
+        return text
+    }
+
+    func isOpen(fileDescriptor: Int32) -> Bool { openDescriptors.contains(fileDescriptor) }
+}
+
+extension Plan {
+    func step(_ kind: SetupStep.Kind, _ target: String) -> SetupStep? {
+        setup.first { $0.kind == kind && $0.target == target }
+    }
+
+    func index(_ kind: SetupStep.Kind, _ target: String) -> Int? {
+        setup.firstIndex { $0.kind == kind && $0.target == target }
+    }
+}

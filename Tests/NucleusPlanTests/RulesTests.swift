@@ -1,0 +1,85 @@
+import NucleusIsolation
+import NucleusModel
+import NucleusSecurity
+import Testing
+
+@Suite struct HostnameRulesTests {
+    @Test(arguments: ["nucleus", "box1", "a-b.c", "x", String(repeating: "a", count: 63)])
+    func validHostnames(_ name: String) throws {
+        try HostnameRules.validateHostname(name)
+    }
+
+    @Test(arguments: ["", "bad_name", "-lead", "trail-", "a..b", "sp ace", String(repeating: "a", count: 65), "ünï"])
+    func invalidHostnames(_ name: String) {
+        #expect(throws: NucleusError.self) { try HostnameRules.validateHostname(name) }
+    }
+
+    @Test func hostnameFallsBackFromExplicitToNameToDefault() throws {
+        #expect(try HostnameRules.hostname(explicit: nil, name: nil) == "nucleus")
+        #expect(try HostnameRules.hostname(explicit: nil, name: "box1") == "box1")
+        #expect(try HostnameRules.hostname(explicit: "h2", name: "box1") == "h2")
+        #expect(try HostnameRules.hostname(explicit: "h2", name: "my_box") == "h2")
+        #expect(throws: NucleusError.self) { try HostnameRules.hostname(explicit: nil, name: "my_box") }
+        #expect(throws: NucleusError.self) { try HostnameRules.hostname(explicit: nil, name: ".hidden") }
+    }
+}
+
+@Suite struct EnvironmentPolicyTests {
+    func build(_ assignments: [String], files: [(String, String)] = [], terminal: String? = nil) throws -> [String] {
+        try EnvironmentPolicy.build(
+            home: "/home/agent", terminal: terminal, assignments: assignments,
+            envFiles: files.map { (path: $0.0, contents: $0.1) }, caller: ["FROM_CALLER": "yes"])
+    }
+
+    @Test func baseIsPathHomeAndTermOnlyWithATerminal() throws {
+        #expect(try build([]) == ["PATH=\(EnvironmentPolicy.defaultPath)", "HOME=/home/agent"])
+        #expect(try build([], terminal: "xterm").last == "TERM=xterm")
+    }
+
+    @Test func flagsOverrideFilesAndBareKeysCopyTheCaller() throws {
+        let env = try build(["A=flag", "FROM_CALLER", "MISSING"], files: [("f", "# c\nA=file\n  B=2\n\n")])
+        #expect(env.contains("A=flag"))
+        #expect(env.contains("B=2"))
+        #expect(env.contains("FROM_CALLER=yes"))
+        #expect(!env.contains { $0.hasPrefix("MISSING") })
+        #expect(try build(["EMPTY="]).contains("EMPTY="))
+    }
+
+    @Test(arguments: ["LD_PRELOAD=x", "LD_ANYTHING=x", "GLIBC_TUNABLES=x", "GCONV_PATH=x"])
+    func codeLoadingVariablesAreRefused(_ assignment: String) {
+        #expect(throws: NucleusError.self) { try build([assignment]) }
+        #expect(throws: NucleusError.self) { try build([], files: [("f", assignment)]) }
+    }
+
+    @Test(arguments: ["=x", "A B=c", "A\0=x"])
+    func malformedAssignmentsAreRefused(_ assignment: String) {
+        #expect(throws: NucleusError.self) { try build([assignment]) }
+    }
+
+    @Test func envFileErrorsNameTheLine() {
+        #expect {
+            try build([], files: [("vars.env", "OK=1\nLD_PRELOAD=x\n")])
+        } throws: { error in
+            (error as? NucleusError)?.description.contains("vars.env line 2") == true
+        }
+    }
+}
+
+@Suite struct ByteSizeTests {
+    @Test func parsesBinarySuffixes() {
+        #expect(ByteSize(parsing: "256M")?.bytes == 256 << 20)
+        #expect(ByteSize(parsing: "1g")?.bytes == 1 << 30)
+        #expect(ByteSize(parsing: "512KiB")?.bytes == 512 << 10)
+        #expect(ByteSize(parsing: "100")?.bytes == 100)
+        #expect(ByteSize(parsing: "1.5G") == nil)
+        #expect(ByteSize(parsing: "-1M") == nil)
+        #expect(ByteSize(parsing: "M") == nil)
+        #expect(ByteSize(parsing: "99999999999T") == nil)
+    }
+
+    @Test func printsTheShortestExactForm() {
+        #expect(ByteSize(bytes: 256 << 20).description == "256M")
+        #expect(ByteSize(bytes: 1536 << 10).description == "1536K")
+        #expect(ByteSize(bytes: 100).description == "100")
+    }
+}
