@@ -8,8 +8,9 @@ struct LoggingOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning (default), error or critical.")
     var logLevel: Logger.Level = .warning
 
-    func bootstrap() -> Logger {
-        let level = logLevel
+    func bootstrap() -> Logger { Self.bootstrap(level: logLevel) }
+
+    static func bootstrap(level: Logger.Level) -> Logger {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

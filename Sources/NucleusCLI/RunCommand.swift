@@ -39,30 +39,37 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let logger = logging.bootstrap()
-        let request = try sandboxOptions().request()
-        let plan = try Planner.plan(request, host: LiveHost())
-        if dryRun {
-            print(format == .json ? PlanRenderer.json(plan) : PlanRenderer.text(plan), terminator: "")
-            return
-        }
-        let fault = try LiveHost().environment[FaultInjection.environmentVariable].map { value throws(NucleusError) in
-            try FaultInjection.parse(value, plan: plan)
-        }
-        let status = try Launcher(plan: plan, fault: fault, logger: logger).run()
+        let flags = try sandboxFlags()
+        let status = try Self.run(flags, dryRun: dryRun ? format : nil, logger: logger)
         throw ExitCode(status)
     }
 
+    /// The recipe both parsers end in: request, plan, then print or apply.
+    /// `dryRun` is the plan format to print instead of running.
+    static func run(_ flags: SandboxFlags, dryRun: PlanFormat?, logger: Logger) throws(NucleusError) -> Int32 {
+        let host = LiveHost()
+        let plan = try Planner.plan(try flags.request(), host: host)
+        if let dryRun {
+            print(dryRun == .json ? PlanRenderer.json(plan) : PlanRenderer.text(plan), terminator: "")
+            return 0
+        }
+        let fault = try host.environment[FaultInjection.environmentVariable].map { value throws(NucleusError) in
+            try FaultInjection.parse(value, plan: plan)
+        }
+        return try Launcher(plan: plan, fault: fault, logger: logger).run()
+    }
+
     /// The flags, or the config document: never both.
-    private func sandboxOptions() throws -> SandboxOptions {
-        guard config != nil || configFd != nil else { return sandbox }
+    private func sandboxFlags() throws -> SandboxFlags {
+        guard config != nil || configFd != nil else { return sandbox.flags }
         if config != nil, configFd != nil { throw NucleusError.invalid("give --config or --config-fd, not both") }
-        guard try sandbox.request() == Request(command: []) else {
+        guard sandbox.flags == SandboxFlags() else {
             throw NucleusError.invalid("a config document holds the whole request: do not add sandbox flags or a command")
         }
         let document = try ConfigSource.read(path: config, fd: configFd)
         let arguments = try document.arguments()
         do {
-            return try SandboxOptions.parse(arguments)
+            return try SandboxOptions.parse(arguments).flags
         } catch {
             throw NucleusError.invalid("\(document.origin): \(SandboxOptions.message(for: error))")
         }

@@ -69,33 +69,13 @@ struct SandboxOptions: ParsableArguments {
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
-    func request() throws(NucleusError) -> Request {
-        var request = Request(command: command)
-        request.name = name
-        request.hostname = hostname
-        request.rootfs = rootfs
-        if let rootfsSize {
-            guard let size = ByteSize(parsing: rootfsSize) else {
-                throw .invalid("--rootfs-size \(rootfsSize) is not a size like 256M or 1G")
-            }
-            request.rootfsSize = size
-        }
-        request.network = network ?? .none
-        request.allowHostNetwork = allowHostNetwork
-        request.timeNamespace = timeNamespace
-        request.timeOffsetMonotonic = timeOffsetMonotonic ?? 0
-        request.timeOffsetBoottime = timeOffsetBoottime ?? 0
-        request.usernsBase = usernsBase ?? Request.defaultUsernsBase
-        request.procReadWrite = procReadWrite
-        request.allowChrootFallback = allowChrootFallback
-        request.home = home ?? Request.defaultHome
-        request.user = user
-        request.group = group
-        request.environment = env
-        request.envFiles = envFile
-        request.preserveFDs = preserveFds ?? 0
-        request.terminal = terminal
-        request.workdir = workdir
-        return request
+    /// The parsed values as a plain struct, shared with the fast path.
+    var flags: SandboxFlags {
+        SandboxFlags(
+            name: name, hostname: hostname, rootfs: rootfs, rootfsSize: rootfsSize, network: network,
+            allowHostNetwork: allowHostNetwork, timeNamespace: timeNamespace, timeOffsetMonotonic: timeOffsetMonotonic,
+            timeOffsetBoottime: timeOffsetBoottime, usernsBase: usernsBase, procReadWrite: procReadWrite,
+            allowChrootFallback: allowChrootFallback, home: home, user: user, group: group, env: env, envFile: envFile,
+            preserveFds: preserveFds, terminal: terminal, workdir: workdir, command: command)
     }
 }

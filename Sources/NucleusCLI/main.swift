@@ -14,6 +14,9 @@ func writeError(_ message: String) {
 }
 
 do {
+    if let flags = FastRunParser.parse(CommandLine.arguments) {
+        exit(try RunCommand.run(flags, dryRun: nil, logger: LoggingOptions.bootstrap(level: .warning)))
+    }
     var command = try NucleusCommand.parseAsRoot()
     try command.run()
     exit(0)

@@ -1,0 +1,101 @@
+import NucleusModel
+
+/// The start path's parser for the one shape a launcher sends thousands of
+/// times a day: `nucleus run [sandbox flags] -- command...`. swift-argument-parser
+/// spends ~3 ms reflecting over the options on every start; this walks argv
+/// once. Anything else (help, --dry-run, --config, --log-level, an unknown
+/// flag, a malformed value, no `--`) returns nil, and swift-argument-parser
+/// handles it with its full rules and messages. `FastRunParserTests` keeps
+/// the two in step, flag by flag.
+enum FastRunParser {
+    private enum Setter: Sendable {
+        case flag(@Sendable (inout SandboxFlags) -> Void)
+        case value(@Sendable (inout SandboxFlags, String) -> Bool)
+    }
+
+    private static func string(_ set: @escaping @Sendable (inout SandboxFlags, String) -> Void) -> Setter {
+        .value { flags, text in
+            set(&flags, text)
+            return true
+        }
+    }
+
+    private static func number<T: FixedWidthInteger & SendableMetatype>(_ set: @escaping @Sendable (inout SandboxFlags, T) -> Void) -> Setter {
+        .value { flags, text in
+            guard let value = T(text) else { return false }
+            set(&flags, value)
+            return true
+        }
+    }
+
+    /// Every sandbox flag, by the name `SandboxOptions` gives it.
+    static let names: Set<String> = Set(setters.keys)
+
+    private static let setters: [String: Setter] = [
+        "--name": string { $0.name = $1 },
+        "--hostname": string { $0.hostname = $1 },
+        "--rootfs": string { $0.rootfs = $1 },
+        "--rootfs-size": string { $0.rootfsSize = $1 },
+        "--network": .value { flags, text in
+            guard let mode = NetworkMode(rawValue: text) else { return false }
+            flags.network = mode
+            return true
+        },
+        "--allow-host-network": .flag { $0.allowHostNetwork = true },
+        "--time-namespace": .flag { $0.timeNamespace = true },
+        "--time-offset-monotonic": number { $0.timeOffsetMonotonic = $1 },
+        "--time-offset-boottime": number { $0.timeOffsetBoottime = $1 },
+        "--userns-base": number { $0.usernsBase = $1 },
+        "--proc-rw": .flag { $0.procReadWrite = true },
+        "--allow-chroot-fallback": .flag { $0.allowChrootFallback = true },
+        "--home": string { $0.home = $1 },
+        "--user": number { $0.user = $1 },
+        "--group": number { $0.group = $1 },
+        "--env": string { $0.env.append($1) },
+        "-e": string { $0.env.append($1) },
+        "--env-file": string { $0.envFile.append($1) },
+        "--preserve-fds": number { $0.preserveFds = $1 },
+        "--terminal": .flag { $0.terminal = true },
+        "--workdir": string { $0.workdir = $1 },
+    ]
+
+    /// `arguments` is the whole argv, program name first.
+    static func parse(_ arguments: [String]) -> SandboxFlags? {
+        guard arguments.count >= 4, arguments[1] == "run" else { return nil }
+        var flags = SandboxFlags()
+        var index = 2
+        while index < arguments.count {
+            let word = arguments[index]
+            if word == "--" {
+                flags.command = Array(arguments[(index + 1)...])
+                return flags.command.isEmpty ? nil : flags
+            }
+            var name = word
+            var inlineValue: String?
+            if word.hasPrefix("--"), let equals = word.firstIndex(of: "=") {
+                name = String(word[..<equals])
+                inlineValue = String(word[word.index(after: equals)...])
+            }
+            switch setters[name] {
+            case .flag(let set)?:
+                guard inlineValue == nil else { return nil }
+                set(&flags)
+                index += 1
+            case .value(let set)?:
+                let value: String
+                if let inlineValue {
+                    value = inlineValue
+                    index += 1
+                } else {
+                    guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") else { return nil }
+                    value = arguments[index + 1]
+                    index += 2
+                }
+                guard set(&flags, value) else { return nil }
+            case nil:
+                return nil
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,57 @@
+import NucleusModel
+
+/// The sandbox flags as plain values: what `SandboxOptions` (swift-argument-parser)
+/// and `FastRunParser` both produce, and the one place they become a `Request`.
+struct SandboxFlags: Equatable {
+    var name: String?
+    var hostname: String?
+    var rootfs: String?
+    var rootfsSize: String?
+    var network: NetworkMode?
+    var allowHostNetwork = false
+    var timeNamespace = false
+    var timeOffsetMonotonic: Int64?
+    var timeOffsetBoottime: Int64?
+    var usernsBase: UInt32?
+    var procReadWrite = false
+    var allowChrootFallback = false
+    var home: String?
+    var user: UInt32?
+    var group: UInt32?
+    var env: [String] = []
+    var envFile: [String] = []
+    var preserveFds: Int?
+    var terminal = false
+    var workdir: String?
+    var command: [String] = []
+
+    func request() throws(NucleusError) -> Request {
+        var request = Request(command: command)
+        request.name = name
+        request.hostname = hostname
+        request.rootfs = rootfs
+        if let rootfsSize {
+            guard let size = ByteSize(parsing: rootfsSize) else {
+                throw .invalid("--rootfs-size \(rootfsSize) is not a size like 256M or 1G")
+            }
+            request.rootfsSize = size
+        }
+        request.network = network ?? .none
+        request.allowHostNetwork = allowHostNetwork
+        request.timeNamespace = timeNamespace
+        request.timeOffsetMonotonic = timeOffsetMonotonic ?? 0
+        request.timeOffsetBoottime = timeOffsetBoottime ?? 0
+        request.usernsBase = usernsBase ?? Request.defaultUsernsBase
+        request.procReadWrite = procReadWrite
+        request.allowChrootFallback = allowChrootFallback
+        request.home = home ?? Request.defaultHome
+        request.user = user
+        request.group = group
+        request.environment = env
+        request.envFiles = envFile
+        request.preserveFDs = preserveFds ?? 0
+        request.terminal = terminal
+        request.workdir = workdir
+        return request
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Testing
+
+@testable import NucleusCLI
+
+/// The start path's hand-written parser must agree with swift-argument-parser
+/// on everything it accepts, and hand everything else back.
+@Suite struct FastRunParserTests {
+    static let accepted: [[String]] = [
+        ["--", "/bin/true"],
+        ["--name", "box1", "--", "/bin/sh", "-c", "echo hi"],
+        ["--name=box1", "--hostname", "h2", "--rootfs", "/srv/r", "--rootfs-size", "64M", "--", "x"],
+        ["--network", "host", "--allow-host-network", "--proc-rw", "--allow-chroot-fallback", "--", "x", "--name"],
+        ["--time-namespace", "--time-offset-monotonic", "5", "--time-offset-boottime=7", "--", "x"],
+        ["--userns-base", "200000", "--user", "1000", "--group", "1001", "--home", "/h", "--workdir", "/w", "--", "x"],
+        ["-e", "A=1", "--env", "B=2", "--env=C", "--env-file", "/f", "--env-file", "/g", "--", "x"],
+        ["--preserve-fds", "2", "--terminal", "--name", "a", "--name", "b", "--", "x", "--", "y"],
+    ]
+
+    @Test(arguments: accepted)
+    func agreesWithArgumentParser(_ arguments: [String]) throws {
+        let fast = try #require(FastRunParser.parse(["nucleus", "run"] + arguments))
+        let reference = try SandboxOptions.parse(arguments).flags
+        #expect(fast == reference)
+    }
+
+    static let handedBack: [[String]] = [
+        [], ["--", ], ["--help", "--", "x"], ["--dry-run", "--", "x"], ["--config", "c.toml"], ["--log-level", "debug", "--", "x"],
+        ["--bogus", "--", "x"], ["--user", "abc", "--", "x"], ["--network", "bridge", "--", "x"], ["--name"],
+        ["--terminal=yes", "--", "x"], ["/bin/true"], ["--name", "--", "x"],
+    ]
+
+    @Test(arguments: handedBack)
+    func handsBackWhatItDoesNotKnow(_ arguments: [String]) {
+        #expect(FastRunParser.parse(["nucleus", "run"] + arguments) == nil)
+        #expect(FastRunParser.parse(["nucleus", "other"] + arguments) == nil)
+    }
+
+    @Test func knowsEverySandboxFlag() {
+        // Option lines of the help start with the flag names: "-e, --env <key[=value]>   Set ...".
+        var flags: Set<String> = []
+        for line in SandboxOptions.helpMessage(columns: 1000).split(separator: "\n") {
+            let words = line.split(separator: " ").map { $0.trimmingCharacters(in: [","]) }
+            guard words.first?.hasPrefix("-") == true else { continue }
+            flags.formUnion(words.prefix { $0.hasPrefix("-") || $0.hasPrefix("<") }.filter { $0.hasPrefix("-") })
+        }
+        flags.subtract(["-h", "--help"])
+        #expect(flags == FastRunParser.names, "differs: \(flags.symmetricDifference(FastRunParser.names))")
+    }
+}
