@@ -53,14 +53,14 @@ unshare -m --propagation private bash -c '
     for workload in "/bin/true" "/bin/sh -c :"; do
         sed -i "s|\"args\": \[.*\]|\"args\": [$(printf "\"%s\"," $workload | sed "s/,$//")]|" bundle/config.json
         fd="./with-fd 10 filter.bpf"
-        hyperfine -N --warmup 20 --runs 300 --export-markdown "md-${workload//[^a-z]/}" \
+        hyperfine -N --warmup 20 --runs 300 --style none --export-json result.json \
             -n "nucleus: $workload" "$fd $1 run -- $workload" \
             -n "bwrap: $workload" "$fd $2 $workload" \
             -n "crun: $workload" "$fd crun --cgroup-manager=disabled run --bundle bundle bench-$$" \
             -n "bare: $workload" "$fd $workload"
-        cat "md-${workload//[^a-z]/}"
+        python3 "$3" result.json
     done
-' "$WORK" "$NUCLEUS" "$BWRAP"
+' "$WORK" "$NUCLEUS" "$BWRAP" "$PWD/bench/summarize-hyperfine.py"
 
 # Host-side memory while a workload runs.
 "$NUCLEUS" run -- /bin/sh -c 'sleep 1' &
