@@ -43,6 +43,11 @@ public struct IDMapEntry: Sendable, Equatable, Codable {
 
     public var line: String { "\(containerID) \(hostID) \(count)\n" }
 
+    /// `0-65535 -> host 100000-165535`
+    public var rangeDescription: String {
+        "\(containerID)-\(containerID + count - 1) -> host \(hostID)-\(hostID + count - 1)"
+    }
+
     public func contains(_ id: UInt32) -> Bool { id >= containerID && UInt64(id) < UInt64(containerID) + UInt64(count) }
 }
 

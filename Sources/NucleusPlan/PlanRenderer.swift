@@ -44,8 +44,7 @@ public enum PlanRenderer {
     }
 
     static func mapText(_ entries: [IDMapEntry]) -> String {
-        entries.map { "container \($0.containerID)-\($0.containerID + $0.count - 1) -> host \($0.hostID)-\($0.hostID + $0.count - 1)" }
-            .joined(separator: ", ")
+        entries.map { "container " + $0.rangeDescription }.joined(separator: ", ")
     }
 
     static func quoted(_ word: String) -> String {

@@ -85,7 +85,7 @@ public enum Planner {
     }
 
     static func isolationMechanisms(request: Request, namespaces: [Namespace], mapping: IDMapping) -> [Mechanism] {
-        let uid = mapping.uidMap.map { "\($0.containerID)-\($0.containerID + $0.count - 1) -> host \($0.hostID)-\($0.hostID + $0.count - 1)" }
+        let uid = mapping.uidMap.map(\.rangeDescription)
         var result = [
             Mechanism(
                 name: "namespaces", status: .enforced,

@@ -125,3 +125,29 @@ extension FileHandle {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
+
+/// Runs under a pseudo-terminal (util-linux `script`), as from an interactive shell.
+@Suite struct TerminalTests {
+    /// Fields 5, 7 and 8 of /proc/self/stat: process group, controlling tty, foreground group.
+    static func statUnderATerminal(_ flags: String) throws -> (lines: [String], status: Int32) {
+        let inner = "\(NucleusBinary.path) run \(flags) -- /bin/sh -c 'cut -d\" \" -f5,7,8 /proc/self/stat; echo TERM=$TERM'"
+        let result = try Process.runCapturing("/usr/bin/script", ["-qec", inner, "/dev/null"])
+        return (result.stdout.replacingOccurrences(of: "\r", with: "").lines, result.status)
+    }
+
+    @Test func terminalModeMakesTheWorkloadTheForegroundJob() throws {
+        let (lines, status) = try Self.statUnderATerminal("--terminal")
+        #expect(status == 0)
+        let fields = try #require(lines.first).split(separator: " ").map(String.init)
+        #expect(fields.count == 3)
+        #expect(fields[1] != "0", "no controlling terminal")
+        #expect(fields[0] == fields[2], "the workload is not the foreground process group")
+        #expect(lines.contains { $0.hasPrefix("TERM=") && $0 != "TERM=" })
+    }
+
+    @Test func withoutTerminalModeTheCallersTerminalIsNotControlling() throws {
+        let (lines, status) = try Self.statUnderATerminal("")
+        #expect(status == 0)
+        #expect(lines.first == "1 0 -1")
+    }
+}
