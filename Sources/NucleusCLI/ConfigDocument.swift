@@ -51,9 +51,13 @@ struct ConfigDocument {
         for key in entries.keys.sorted() {
             let value = entries[key]!
             if key == "command" {
-                guard case .list(let words) = value else { throw .invalid("\(origin): command must be an array of strings") }
+                guard case .list(let words) = value else {
+                    throw .invalid("\(origin): command must be an array of strings")
+                }
                 for word in words {
-                    guard case .string(let text) = word else { throw .invalid("\(origin): command must be an array of strings") }
+                    guard case .string(let text) = word else {
+                        throw .invalid("\(origin): command must be an array of strings")
+                    }
                     command.append(text)
                 }
                 continue
@@ -101,7 +105,8 @@ struct ConfigDocument {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             throw .invalid(
-                "\(origin): malformed TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+                "\(origin): malformed TOML at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)"
+            )
         } catch {
             throw .invalid("\(origin): malformed TOML: \(error)")
         }
@@ -112,7 +117,9 @@ struct ConfigDocument {
         return entries
     }
 
-    private static func convert(_ value: any TOMLValueConvertible, key: String, origin: String) throws(NucleusError) -> Value {
+    private static func convert(_ value: any TOMLValueConvertible, key: String, origin: String) throws(NucleusError)
+        -> Value
+    {
         if let flag = value.bool { return .boolean(flag) }
         if let number = value.int { return .integer(Int64(number)) }
         if let number = value.double { return .number(number) }

@@ -1,10 +1,11 @@
+import NucleusModel
+import NucleusPlan
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import NucleusModel
-import NucleusPlan
 
 /// Where a config document comes from: a file, or an inherited descriptor.
 enum ConfigSource {

@@ -20,7 +20,9 @@ enum FastRunParser {
         }
     }
 
-    private static func number<T: FixedWidthInteger & SendableMetatype>(_ set: @escaping @Sendable (inout SandboxFlags, T) -> Void) -> Setter {
+    private static func number<T: FixedWidthInteger & SendableMetatype>(
+        _ set: @escaping @Sendable (inout SandboxFlags, T) -> Void
+    ) -> Setter {
         .value { flags, text in
             guard let value = T(text) else { return false }
             set(&flags, value)

@@ -64,7 +64,8 @@ struct RunCommand: ParsableCommand {
         guard config != nil || configFd != nil else { return sandbox.flags }
         if config != nil, configFd != nil { throw NucleusError.invalid("give --config or --config-fd, not both") }
         guard sandbox.flags == SandboxFlags() else {
-            throw NucleusError.invalid("a config document holds the whole request: do not add sandbox flags or a command")
+            throw NucleusError.invalid(
+                "a config document holds the whole request: do not add sandbox flags or a command")
         }
         let document = try ConfigSource.read(path: config, fd: configFd)
         let arguments = try document.arguments()

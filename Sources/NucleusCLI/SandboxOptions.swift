@@ -12,10 +12,13 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: "Hostname inside the container (RFC 1123). Default: the name, else \"nucleus\".")
     var hostname: String?
 
-    @Option(help: ArgumentHelp("Use usr, bin, sbin and lib* of DIR, read-only, instead of the host's.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp("Use usr, bin, sbin and lib* of DIR, read-only, instead of the host's.", valueName: "dir"))
     var rootfs: String?
 
-    @Option(help: ArgumentHelp("Size limit of each tmpfs: the root, /tmp, /dev/shm and the home (default 256M).", valueName: "size"))
+    @Option(
+        help: ArgumentHelp(
+            "Size limit of each tmpfs: the root, /tmp, /dev/shm and the home (default 256M).", valueName: "size"))
     var rootfsSize: String?
 
     @Option(help: "none: own namespace with only lo (default); host: the host's (needs --allow-host-network).")
@@ -33,7 +36,8 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Shift CLOCK_BOOTTIME by N seconds (needs --time-namespace).", valueName: "seconds"))
     var timeOffsetBoottime: Int64?
 
-    @Option(help: ArgumentHelp("First host id of the 65536 ids mapped when run as root (default 100000).", valueName: "id"))
+    @Option(
+        help: ArgumentHelp("First host id of the 65536 ids mapped when run as root (default 100000).", valueName: "id"))
     var usernsBase: UInt32?
 
     @Flag(name: .customLong("proc-rw"), help: "Mount /proc read-write (its tunables stay read-only).")
@@ -51,7 +55,9 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Numeric gid of the workload (default: the uid).", valueName: "gid"))
     var group: UInt32?
 
-    @Option(name: [.short, .customLong("env")], help: ArgumentHelp("Set KEY=VALUE, or pass the caller's KEY.", valueName: "key[=value]"))
+    @Option(
+        name: [.short, .customLong("env")],
+        help: ArgumentHelp("Set KEY=VALUE, or pass the caller's KEY.", valueName: "key[=value]"))
     var env: [String] = []
 
     @Option(help: ArgumentHelp("Read KEY=VALUE lines from a file.", valueName: "path"))

@@ -1,10 +1,11 @@
+import ArgumentParser
+import NucleusModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import ArgumentParser
-import NucleusModel
 
 /// Exit codes: the workload's own status; 125 when nucleus fails; 126/127 when
 /// the command cannot be run; 2 for a command line the parser rejects.

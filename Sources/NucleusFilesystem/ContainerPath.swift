@@ -3,8 +3,10 @@ import NucleusModel
 /// Checks on paths the caller names inside the container.
 public enum ContainerPath {
     /// Paths nucleus itself builds; a home or workdir there would shadow them.
-    static let reserved = ["/proc", "/dev", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-                           "/libx32", "/tmp"]
+    static let reserved = [
+        "/proc", "/dev", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
+        "/libx32", "/tmp",
+    ]
 
     /// Absolute, no `.`/`..`/empty components, no trailing slash.
     public static func isNormalizedAbsolute(_ path: String) -> Bool {

@@ -54,7 +54,10 @@ public enum EtcTree {
         case 65_534:
             lines = ["root:x:0:0:root:/root:/usr/sbin/nologin", "nobody:x:65534:\(id.gid):nobody:\(id.home):/bin/sh"]
         default:
-            lines = ["root:x:0:0:root:/root:/usr/sbin/nologin", "agent:x:\(id.uid):\(id.gid):agent:\(id.home):/bin/sh", nobody]
+            lines = [
+                "root:x:0:0:root:/root:/usr/sbin/nologin", "agent:x:\(id.uid):\(id.gid):agent:\(id.home):/bin/sh",
+                nobody,
+            ]
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -42,8 +42,9 @@ public struct RootfsLayout: Sendable {
         steps += ContainerPath.ancestors(of: identity.home).map { SetupStep.directory($0) }
         steps += [
             .directory(identity.home, mode: 0o700),
-            .mount("tmpfs", at: identity.home, options: .hardened,
-                   data: "mode=0700,uid=\(identity.uid),gid=\(identity.gid),size=\(rootSize)"),
+            .mount(
+                "tmpfs", at: identity.home, options: .hardened,
+                data: "mode=0700,uid=\(identity.uid),gid=\(identity.gid),size=\(rootSize)"),
             SetupStep(kind: .pivotRoot, target: "/", chrootFallback: chrootFallback),
             .setAttributes("/", options: [.readOnly, .noSuid, .noDev, .noExec]),
         ]

@@ -19,7 +19,8 @@ public enum HostnameRules {
                 && label.first != "-" && label.last != "-"
             guard valid else {
                 throw .invalid(
-                    "hostname \"\(hostname)\" is not a valid RFC 1123 name (labels of letters, digits and inner hyphens)")
+                    "hostname \"\(hostname)\" is not a valid RFC 1123 name (labels of letters, digits and inner hyphens)"
+                )
             }
         }
     }
@@ -30,9 +31,12 @@ public enum HostnameRules {
             throw .invalid("name \"\(name)\" must be 1-\(maximumNameLength) characters")
         }
         guard let first = name.utf8.first, isAlphanumeric(first),
-            name.utf8.allSatisfy({ isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+            name.utf8.allSatisfy({
+                isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+            })
         else {
-            throw .invalid("name \"\(name)\" may only contain letters, digits, '.', '_' and '-', starting with a letter or digit")
+            throw .invalid(
+                "name \"\(name)\" may only contain letters, digits, '.', '_' and '-', starting with a letter or digit")
         }
     }
 

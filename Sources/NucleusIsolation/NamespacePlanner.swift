@@ -5,7 +5,8 @@ import NucleusModel
 public enum NamespacePlanner {
     public static func namespaces(for request: Request) throws(NucleusError) -> [Namespace] {
         if request.network == .host, !request.allowHostNetwork {
-            throw .invalid("--network host shares the host's network namespace; add --allow-host-network to accept that")
+            throw .invalid(
+                "--network host shares the host's network namespace; add --allow-host-network to accept that")
         }
         if !request.timeNamespace, request.timeOffsetMonotonic != 0 || request.timeOffsetBoottime != 0 {
             throw .invalid("--time-offset-monotonic and --time-offset-boottime need --time-namespace")

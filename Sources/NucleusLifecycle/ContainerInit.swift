@@ -1,10 +1,11 @@
+import CNucleus
+import NucleusModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import CNucleus
-import NucleusModel
 
 /// The host side's handles on the container's init: its pidfd and the two
 /// pipes of the start protocol (sync: we release it; error: it reports).

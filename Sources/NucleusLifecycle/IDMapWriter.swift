@@ -1,9 +1,10 @@
+import NucleusModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import NucleusModel
 
 /// Writes `/proc/PID/{setgroups,uid_map,gid_map}` for the new user namespace.
 /// Only the parent can: the child has no privilege over the host's ids.
@@ -24,7 +25,9 @@ struct IDMapWriter {
             throw NucleusError("write the user namespace map", syscall: "write", path: path, errno: EIO)
         }
         let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw NucleusError("write the user namespace map", syscall: "open", path: path, errno: errno) }
+        guard fd >= 0 else {
+            throw NucleusError("write the user namespace map", syscall: "open", path: path, errno: errno)
+        }
         defer { close(fd) }
         let written = contents.withCString { Glibc.write(fd, $0, strlen($0)) }
         guard written == contents.utf8.count else {

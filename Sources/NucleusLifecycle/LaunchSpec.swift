@@ -1,10 +1,11 @@
+import CNucleus
+import NucleusModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import CNucleus
-import NucleusModel
 
 /// The plan flattened into the C structures the child walks. Every string is
 /// copied into malloc'd memory here, before clone; the child only reads it.

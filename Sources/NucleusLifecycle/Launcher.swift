@@ -1,11 +1,12 @@
+import CNucleus
+import Logging
+import NucleusModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import CNucleus
-import Logging
-import NucleusModel
 
 /// Applies a plan: clone the container's init, write its id maps, release it,
 /// then relay signals until it exits. Returns the workload's exit status.

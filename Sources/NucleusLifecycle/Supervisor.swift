@@ -1,11 +1,12 @@
+import CNucleus
+import Logging
+import NucleusModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import CNucleus
-import Logging
-import NucleusModel
 
 /// The host side while the container runs: one poll loop over the error pipe,
 /// the signalfd and init's pidfd. No threads, no timers.

@@ -14,7 +14,8 @@ public struct NucleusError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The process exit status: 125 for setup failures, 126/127 for exec failures.
     public var exitCode: Int32
 
-    public init(_ what: String, syscall: String? = nil, path: String? = nil, errno: Int32? = nil, exitCode: Int32 = 125) {
+    public init(_ what: String, syscall: String? = nil, path: String? = nil, errno: Int32? = nil, exitCode: Int32 = 125)
+    {
         self.what = what
         self.syscall = syscall
         self.path = path

@@ -53,8 +53,9 @@ public struct SetupStep: Sendable, Equatable, Codable {
     public static func mount(
         _ fstype: String, at target: String, options: MountOptions, data: String? = nil, optional: Bool = false
     ) -> SetupStep {
-        SetupStep(kind: .mount, target: target, source: fstype, fstype: fstype, options: options, data: data,
-                  optional: optional)
+        SetupStep(
+            kind: .mount, target: target, source: fstype, fstype: fstype, options: options, data: data,
+            optional: optional)
     }
 
     /// A recursive bind of a host path, attributes set before it becomes visible.
@@ -66,8 +67,9 @@ public struct SetupStep: Sendable, Equatable, Codable {
 
     /// Re-mounts a path inside the new root on itself with extra restrictions.
     public static func restrict(_ target: String, options: MountOptions, optional: Bool = false) -> SetupStep {
-        SetupStep(kind: .bind, target: target, source: target, sourceInContainer: true, options: options,
-                  optional: optional, recursive: true)
+        SetupStep(
+            kind: .bind, target: target, source: target, sourceInContainer: true, options: options,
+            optional: optional, recursive: true)
     }
 
     public static func setAttributes(_ target: String, options: MountOptions) -> SetupStep {
@@ -107,7 +109,8 @@ extension SetupStep {
         case .symlink:
             return "symlink \(target) -> \(source ?? "?")"
         case .pivotRoot:
-            return chrootFallback ? "pivot_root into the new root (chroot if that fails)" : "pivot_root into the new root"
+            return chrootFallback
+                ? "pivot_root into the new root (chroot if that fails)" : "pivot_root into the new root"
         case .setHostname:
             return "set hostname \(data ?? "")"
         case .loopbackUp:

@@ -1,9 +1,10 @@
+import NucleusModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import NucleusModel
 
 /// The real host, answered with plain system calls.
 public struct LiveHost: HostProbe {
@@ -58,7 +59,9 @@ public struct LiveHost: HostProbe {
         while true {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw NucleusError("cannot read \(path)", syscall: "read", path: path, errno: errno) }
+            guard count >= 0 else {
+                throw NucleusError("cannot read \(path)", syscall: "read", path: path, errno: errno)
+            }
             if count == 0 { break }
             bytes += chunk[..<count]
         }

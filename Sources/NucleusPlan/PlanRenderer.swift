@@ -24,8 +24,11 @@ public enum PlanRenderer {
         lines.append("  argv:        \(plan.process.argv.map(quoted).joined(separator: " "))")
         lines.append("  identity:    uid \(plan.process.uid), gid \(plan.process.gid)")
         lines.append("  workdir:     \(plan.process.workdir)")
-        lines.append("  session:     \(plan.process.terminal ? "caller's terminal, foreground" : "new session, no terminal")")
-        lines.append("  fds:         0-2" + (plan.process.preserveFDs > 0 ? " and 3-\(2 + plan.process.preserveFDs)" : "") + ", all others closed")
+        lines.append(
+            "  session:     \(plan.process.terminal ? "caller's terminal, foreground" : "new session, no terminal")")
+        lines.append(
+            "  fds:         0-2" + (plan.process.preserveFDs > 0 ? " and 3-\(2 + plan.process.preserveFDs)" : "")
+                + ", all others closed")
         lines.append("  environment:")
         lines += plan.process.environment.map { "    \($0)" }
         lines.append("setup (in order):")

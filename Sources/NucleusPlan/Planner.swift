@@ -95,16 +95,19 @@ public enum Planner {
                 detail: (mapping.rootless ? "rootless: " : "") + "uids " + uid.joined(separator: ", ")),
         ]
         if request.network == .host {
-            result.append(Mechanism(
-                name: "network", status: .degraded, detail: "shares the host network namespace (--network host)"))
+            result.append(
+                Mechanism(
+                    name: "network", status: .degraded, detail: "shares the host network namespace (--network host)"))
         } else {
-            result.append(Mechanism(name: "network", status: .enforced, detail: "own namespace with only lo, no route out"))
+            result.append(
+                Mechanism(name: "network", status: .enforced, detail: "own namespace with only lo, no route out"))
         }
-        result.append(Mechanism(
-            name: "root_filesystem", status: request.allowChrootFallback ? .degraded : .enforced,
-            detail: request.allowChrootFallback
-                ? "pivot_root, falling back to chroot if it fails (--allow-chroot-fallback)"
-                : "pivot_root into a read-only tmpfs root, old root detached"))
+        result.append(
+            Mechanism(
+                name: "root_filesystem", status: request.allowChrootFallback ? .degraded : .enforced,
+                detail: request.allowChrootFallback
+                    ? "pivot_root, falling back to chroot if it fails (--allow-chroot-fallback)"
+                    : "pivot_root into a read-only tmpfs root, old root detached"))
         return result
     }
 }

@@ -34,7 +34,8 @@ public enum EnvironmentPolicy {
         if let terminal { set("TERM", terminal) }
 
         for file in envFiles {
-            for (number, rawLine) in file.contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for (number, rawLine) in file.contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            {
                 let line = rawLine.drop { $0 == " " || $0 == "\t" }
                 if line.isEmpty || line.hasPrefix("#") { continue }
                 let origin = "--env-file \(file.path) line \(number + 1)"
@@ -50,7 +51,9 @@ public enum EnvironmentPolicy {
     }
 
     /// `KEY=VALUE`, or `KEY` alone for the caller's value (nil when the caller has none).
-    static func parse(_ text: String, origin: String, caller: [String: String]) throws(NucleusError) -> (String, String?) {
+    static func parse(_ text: String, origin: String, caller: [String: String]) throws(NucleusError) -> (
+        String, String?
+    ) {
         let name: String
         let value: String?
         if let equals = text.firstIndex(of: "=") {

@@ -7,16 +7,22 @@ public enum SecurityMechanisms {
         [
             Mechanism(
                 name: "capabilities", status: .enforced,
-                detail: "all dropped: bounding, permitted, effective, inheritable and ambient sets empty; securebits locked"),
+                detail:
+                    "all dropped: bounding, permitted, effective, inheritable and ambient sets empty; securebits locked"
+            ),
             Mechanism(name: "no_new_privs", status: .enforced, detail: "PR_SET_NO_NEW_PRIVS set before exec"),
-            Mechanism(name: "identity", status: .enforced, detail: "workload runs as uid \(uid), gid \(gid), no supplementary groups"),
+            Mechanism(
+                name: "identity", status: .enforced,
+                detail: "workload runs as uid \(uid), gid \(gid), no supplementary groups"),
         ]
     }
 
     /// Mechanisms the plan lists so their absence is visible, not silent.
     public static let notYetAvailable: [Mechanism] = [
-        Mechanism(name: "seccomp", status: .degraded, detail: "no syscall filter: this build does not install seccomp yet"),
+        Mechanism(
+            name: "seccomp", status: .degraded, detail: "no syscall filter: this build does not install seccomp yet"),
         Mechanism(name: "landlock", status: .degraded, detail: "no path rules: this build does not apply Landlock yet"),
-        Mechanism(name: "cgroups", status: .degraded, detail: "no resource limits: this build does not create cgroups yet"),
+        Mechanism(
+            name: "cgroups", status: .degraded, detail: "no resource limits: this build does not create cgroups yet"),
     ]
 }

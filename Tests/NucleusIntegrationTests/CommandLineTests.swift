@@ -23,8 +23,10 @@ import Testing
     @Test func dryRunPrintsThePlanAndStartsNothing() throws {
         let result = try NucleusBinary.run(["run", "--dry-run", "--name", "box1", "--", "/nonexistent", "arg"])
         #expect(result.status == 0)
-        for expected in ["hostname:    box1", "namespaces:  user pid mount network uts ipc cgroup", "pivot_root",
-                         "mount proc on /proc", "enforced  capabilities", "degraded  seccomp"] {
+        for expected in [
+            "hostname:    box1", "namespaces:  user pid mount network uts ipc cgroup", "pivot_root",
+            "mount proc on /proc", "enforced  capabilities", "degraded  seccomp",
+        ] {
             #expect(result.stdout.contains(expected), "missing \(expected)")
         }
     }
@@ -39,17 +41,18 @@ import Testing
         let setup = try #require(plan["setup"] as? [[String: Any]])
         #expect(setup.contains { $0["kind"] as? String == "pivot-root" })
         let mechanisms = try #require(plan["mechanisms"] as? [[String: Any]])
-        #expect(mechanisms.contains { $0["name"] as? String == "capabilities" && $0["status"] as? String == "enforced" })
+        #expect(
+            mechanisms.contains { $0["name"] as? String == "capabilities" && $0["status"] as? String == "enforced" })
     }
 
     @Test func tomlConfigDocumentRunsTheWholeRequest() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("nucleus-\(getpid()).toml")
         try """
-            name = "tbox"
-            env = ["A=1"]
-            workdir = "/usr"
-            command = ["/bin/sh", "-c", "echo $(hostname) $A $(pwd)"]
-            """.write(to: path, atomically: true, encoding: .utf8)
+        name = "tbox"
+        env = ["A=1"]
+        workdir = "/usr"
+        command = ["/bin/sh", "-c", "echo $(hostname) $A $(pwd)"]
+        """.write(to: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: path) }
         let result = try NucleusBinary.run(["run", "--config", path.path])
         #expect(result.status == 0, "\(result.stderr)")
@@ -70,7 +73,8 @@ import Testing
         ("name = 3.5\ncommand = \"/bin/true\"\n", "command must be an array"),
     ])
     func badConfigDocumentsAreRefused(_ text: String, _ message: String) throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nucleus-bad-\(getpid())-\(message.count).toml")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nucleus-bad-\(getpid())-\(message.count).toml")
         try text.write(to: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: path) }
         let result = try NucleusBinary.run(["run", "--config", path.path])

@@ -25,7 +25,8 @@ import Testing
     }
 
     static let handedBack: [[String]] = [
-        [], ["--", ], ["--help", "--", "x"], ["--dry-run", "--", "x"], ["--config", "c.toml"], ["--log-level", "debug", "--", "x"],
+        [], ["--"], ["--help", "--", "x"], ["--dry-run", "--", "x"], ["--config", "c.toml"],
+        ["--log-level", "debug", "--", "x"],
         ["--bogus", "--", "x"], ["--user", "abc", "--", "x"], ["--network", "bridge", "--", "x"], ["--name"],
         ["--terminal=yes", "--", "x"], ["/bin/true"], ["--name", "--", "x"],
     ]

@@ -5,7 +5,8 @@ import Testing
 @Suite struct FilesystemTests {
     /// Mount options of `path` as the container sees them (from its mountinfo).
     static func options(_ path: String, flags: [String] = []) throws -> [String] {
-        let result = try NucleusBinary.sh("awk '$5 == \"\(path)\" { o = $6 } END { print o }' /proc/self/mountinfo", flags: flags)
+        let result = try NucleusBinary.sh(
+            "awk '$5 == \"\(path)\" { o = $6 } END { print o }' /proc/self/mountinfo", flags: flags)
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map(String.init)
     }
 
@@ -52,7 +53,8 @@ import Testing
         for option in ["ro", "nosuid", "nodev", "noexec"] { #expect(proc.contains(option)) }
         let result = try NucleusBinary.sh(
             "ls /proc | grep -c '^[0-9]'; wc -c < /proc/kallsyms; wc -c < /proc/keys; "
-                + "(echo 1 > /proc/sys/kernel/ns_last_pid) 2>/dev/null && echo WROTE-SYS; ls /proc/acpi 2>/dev/null | wc -l")
+                + "(echo 1 > /proc/sys/kernel/ns_last_pid) 2>/dev/null && echo WROTE-SYS; ls /proc/acpi 2>/dev/null | wc -l"
+        )
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.lines
         #expect((Int(lines[0]) ?? 99) <= 4, "container sees host processes: \(lines[0])")
@@ -70,13 +72,15 @@ import Testing
 
     @Test func devHoldsExactlyTheDefaultDevices() throws {
         let result = try NucleusBinary.sh(
-            "ls -A /dev | tr '\\n' ' '; echo; find /dev -type b | wc -l; echo hi > /dev/null && head -c 4 /dev/zero | wc -c")
+            "ls -A /dev | tr '\\n' ' '; echo; find /dev -type b | wc -l; echo hi > /dev/null && head -c 4 /dev/zero | wc -c"
+        )
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.lines
         let entries = Set(lines[0].split(separator: " ").map(String.init))
         #expect(
             entries == [
-                "null", "zero", "full", "random", "urandom", "tty", "pts", "ptmx", "shm", "fd", "stdin", "stdout", "stderr",
+                "null", "zero", "full", "random", "urandom", "tty", "pts", "ptmx", "shm", "fd", "stdin", "stdout",
+                "stderr",
             ])
         #expect(lines[1] == "0")
         #expect(lines[2] == "4")
@@ -113,11 +117,14 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: busybox), "busybox-static provides \(busybox)")
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("nucleus-rootfs-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("bin"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: busybox, toPath: root.appendingPathComponent("bin/busybox").path)
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("bin/sh").path, withDestinationPath: "busybox")
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("bin/sh").path, withDestinationPath: "busybox")
         let result = try NucleusBinary.run([
-            "run", "--rootfs", root.path, "--", "/bin/sh", "-c", "echo inside; ls /; test -e /usr && echo HOST-USR; true",
+            "run", "--rootfs", root.path, "--", "/bin/sh", "-c",
+            "echo inside; ls /; test -e /usr && echo HOST-USR; true",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("inside\n"))

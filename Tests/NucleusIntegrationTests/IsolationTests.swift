@@ -36,7 +36,8 @@ import Testing
 
     @Test func rootMapsContainerRootToAnUnprivilegedRange() throws {
         try #require(HostState.isRoot, "mapping a 65536-id range needs host root")
-        let result = try NucleusBinary.sh("cat /proc/self/uid_map /proc/self/gid_map", flags: ["--userns-base", "200000"])
+        let result = try NucleusBinary.sh(
+            "cat /proc/self/uid_map /proc/self/gid_map", flags: ["--userns-base", "200000"])
         #expect(result.status == 0)
         let rows = result.stdout.lines.map { $0.split(separator: " ").map(String.init) }
         #expect(rows == [["0", "200000", "65536"], ["0", "200000", "65536"]])
@@ -46,8 +47,11 @@ import Testing
         try #require(HostState.isRoot, "the test drops to uid 65534 with setpriv")
         let result = try Process.runCapturing(
             "/usr/bin/setpriv",
-            ["--reuid", "65534", "--regid", "65534", "--clear-groups", NucleusBinary.path, "run", "--", "/bin/sh", "-c",
-             "cat /proc/self/uid_map; id -u; echo x > /dev/null && echo devnull-ok"])
+            [
+                "--reuid", "65534", "--regid", "65534", "--clear-groups", NucleusBinary.path, "run", "--", "/bin/sh",
+                "-c",
+                "cat /proc/self/uid_map; id -u; echo x > /dev/null && echo devnull-ok",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.lines
         #expect(lines.first?.split(separator: " ").map(String.init) == ["0", "65534", "1"])
@@ -58,10 +62,11 @@ import Testing
     @Test func capabilitiesAreEmptyAndNoNewPrivsIsSet() throws {
         let result = try NucleusBinary.sh(#"grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):" /proc/self/status"#)
         #expect(result.status == 0)
-        let fields = Dictionary(uniqueKeysWithValues: result.stdout.lines.map { line in
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            return (parts[0], parts[1])
-        })
+        let fields = Dictionary(
+            uniqueKeysWithValues: result.stdout.lines.map { line in
+                let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                return (parts[0], parts[1])
+            })
         for set in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"] {
             #expect(fields[set] == "0000000000000000", "\(set) is \(fields[set] ?? "missing")")
         }
@@ -69,7 +74,8 @@ import Testing
     }
 
     @Test func networkNoneHasOnlyLoopbackUpAndNoRoute() throws {
-        let result = try NucleusBinary.sh("ls /sys/class/net; cat /sys/class/net/lo/flags; tail -n +2 /proc/net/route | wc -l")
+        let result = try NucleusBinary.sh(
+            "ls /sys/class/net; cat /sys/class/net/lo/flags; tail -n +2 /proc/net/route | wc -l")
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.lines
         #expect(lines.first == "lo")
@@ -100,7 +106,8 @@ import Testing
 
     @Test func hostnameComesFromHostnameThenName() throws {
         #expect(try NucleusBinary.run(["run", "--name", "box1", "--", "hostname"]).stdout == "box1\n")
-        #expect(try NucleusBinary.run(["run", "--name", "box1", "--hostname", "h2", "--", "hostname"]).stdout == "h2\n")
+        #expect(
+            try NucleusBinary.run(["run", "--name", "box1", "--hostname", "h2", "--", "hostname"]).stdout == "h2\n")
         let bad = try NucleusBinary.run(["run", "--hostname", "bad_name", "--", "/bin/echo", "RAN"])
         #expect(bad.status == 125)
         #expect(!bad.stdout.contains("RAN"))

@@ -6,9 +6,10 @@ import Testing
     @Test func workloadIdentityIsAppliedFourTimesOver() throws {
         let result = try NucleusBinary.sh("grep -E '^(Uid|Gid|Groups):' /proc/self/status", flags: ["--user", "1000"])
         #expect(result.status == 0)
-        #expect(result.stdout.lines.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") } == [
-            "Uid: 1000 1000 1000 1000", "Gid: 1000 1000 1000 1000", "Groups:",
-        ])
+        #expect(
+            result.stdout.lines.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") } == [
+                "Uid: 1000 1000 1000 1000", "Gid: 1000 1000 1000 1000", "Groups:",
+            ])
     }
 
     @Test func unmappedUserIsRefused() throws {
@@ -28,10 +29,11 @@ import Testing
             ["run", "-e", "A=b", "-e", "B=flag", "-e", "PASSED", "--env-file", envFile.path, "--", "/usr/bin/env"],
             environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(Set(result.stdout.lines) == [
-            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/home/agent", "FROM_FILE=1",
-            "B=flag", "A=b", "PASSED=through",
-        ])
+        #expect(
+            Set(result.stdout.lines) == [
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/home/agent", "FROM_FILE=1",
+                "B=flag", "A=b", "PASSED=through",
+            ])
     }
 
     @Test(arguments: ["LD_PRELOAD=/x", "LD_LIBRARY_PATH=/x", "LD_AUDIT=/x", "GCONV_PATH=/x", "GLIBC_TUNABLES=x"])
@@ -44,12 +46,17 @@ import Testing
 
     @Test func inheritedDescriptorsAreClosedUnlessPreserved() throws {
         let script = "ls /proc/self/fd | sort -n | tr '\\n' ' '"
-        let plain = try Process.runCapturing("/bin/bash", ["-c", "exec 3</dev/null 7</dev/null; \(NucleusBinary.path) run -- /bin/sh -c \"\(script)\""])
+        let plain = try Process.runCapturing(
+            "/bin/bash", ["-c", "exec 3</dev/null 7</dev/null; \(NucleusBinary.path) run -- /bin/sh -c \"\(script)\""])
         #expect(plain.status == 0, "\(plain.stderr)")
         // 0-2 plus the descriptor ls itself opens for the directory.
         #expect(plain.stdout.split(separator: " ").count == 4, "\(plain.stdout)")
         let kept = try Process.runCapturing(
-            "/bin/bash", ["-c", "exec 3</dev/null 7</dev/null; \(NucleusBinary.path) run --preserve-fds 1 -- /bin/sh -c \"\(script)\""])
+            "/bin/bash",
+            [
+                "-c",
+                "exec 3</dev/null 7</dev/null; \(NucleusBinary.path) run --preserve-fds 1 -- /bin/sh -c \"\(script)\"",
+            ])
         #expect(kept.stdout.split(separator: " ").prefix(4) == ["0", "1", "2", "3"])
         #expect(kept.stdout.split(separator: " ").count == 5, "\(kept.stdout)")
         let missing = try NucleusBinary.run(["run", "--preserve-fds", "5", "--", "/bin/true"])
@@ -61,7 +68,8 @@ import Testing
         #expect(try NucleusBinary.sh("pwd", flags: ["--workdir", "/usr/bin"]).stdout == "/usr/bin\n")
         let missing = try NucleusBinary.sh("pwd", flags: ["--workdir", "/nope"])
         #expect(missing.status == 125)
-        #expect(missing.stderr == "nucleus: error: enter the working directory: chdir /nope: No such file or directory\n")
+        #expect(
+            missing.stderr == "nucleus: error: enter the working directory: chdir /nope: No such file or directory\n")
     }
 
     @Test func exitStatusIsTheWorkloads() throws {
@@ -94,7 +102,8 @@ import Testing
     @Test(arguments: [(SIGTERM, "TERM"), (SIGINT, "INT"), (SIGHUP, "HUP"), (SIGUSR1, "USR1")])
     func signalsReachTheWorkload(_ signal: Int32, _ name: String) throws {
         let running = try NucleusBinary.start([
-            "run", "--", "/bin/sh", "-c", "trap 'echo got \(name); exit 3' \(name); echo ready; while :; do sleep 0.05; done",
+            "run", "--", "/bin/sh", "-c",
+            "trap 'echo got \(name); exit 3' \(name); echo ready; while :; do sleep 0.05; done",
         ])
         let ready = running.stdout.fileHandleForReading.availableLine()
         #expect(ready == "ready")
@@ -130,7 +139,8 @@ extension FileHandle {
 @Suite struct TerminalTests {
     /// Fields 5, 7 and 8 of /proc/self/stat: process group, controlling tty, foreground group.
     static func statUnderATerminal(_ flags: String) throws -> (lines: [String], status: Int32) {
-        let inner = "\(NucleusBinary.path) run \(flags) -- /bin/sh -c 'cut -d\" \" -f5,7,8 /proc/self/stat; echo TERM=$TERM'"
+        let inner =
+            "\(NucleusBinary.path) run \(flags) -- /bin/sh -c 'cut -d\" \" -f5,7,8 /proc/self/stat; echo TERM=$TERM'"
         let result = try Process.runCapturing("/usr/bin/script", ["-qec", inner, "/dev/null"])
         return (result.stdout.replacingOccurrences(of: "\r", with: "").lines, result.status)
     }

@@ -9,7 +9,8 @@ struct FakeHost: HostProbe {
     var entries: [String: HostEntry] = [
         "/usr": .directory, "/bin": .symlink("usr/bin"), "/sbin": .symlink("usr/sbin"), "/lib": .symlink("usr/lib"),
         "/lib64": .symlink("usr/lib64"), "/usr/bin": .directory, "/usr/sbin": .directory, "/usr/lib": .directory,
-        "/usr/lib64": .directory, "/etc": .directory, "/etc/ssl": .directory, "/etc/ld.so.cache": .file, "/etc/alternatives": .directory,
+        "/usr/lib64": .directory, "/etc": .directory, "/etc/ssl": .directory, "/etc/ld.so.cache": .file,
+        "/etc/alternatives": .directory,
     ]
     var files: [String: String] = [:]
     var openDescriptors: Set<Int32> = [0, 1, 2]
@@ -33,7 +34,9 @@ struct FakeHost: HostProbe {
     }
 
     func readTextFile(_ path: String) throws(NucleusError) -> String {
-        guard let text = files[path] else { throw NucleusError("cannot read \(path)", syscall: "open", path: path, errno: 2) }
+        guard let text = files[path] else {
+            throw NucleusError("cannot read \(path)", syscall: "open", path: path, errno: 2)
+        }
         return text
     }
 

@@ -76,10 +76,13 @@ import Testing
     }
 
     @Test func etcHoldsGeneratedFilesAndOnlyTheAllowedHostEntries() throws {
-        let plan = try plan { $0.user = 1000; $0.group = 1000; $0.name = "box1" }
+        let plan = try plan {
+            $0.user = 1000; $0.group = 1000; $0.name = "box1"
+        }
         let generated = plan.setup.filter { $0.kind == .writeFile && $0.target.hasPrefix("/etc/") }.map(\.target)
         #expect(generated.contains("/etc/passwd"))
-        #expect(plan.step(.writeFile, "/etc/passwd")?.data?.contains("agent:x:1000:1000:agent:/home/agent:/bin/sh") == true)
+        #expect(
+            plan.step(.writeFile, "/etc/passwd")?.data?.contains("agent:x:1000:1000:agent:/home/agent:/bin/sh") == true)
         #expect(plan.step(.writeFile, "/etc/hostname")?.data == "box1\n")
         let bound = Set(plan.setup.filter { $0.kind == .bind && $0.target.hasPrefix("/etc/") }.map(\.target))
         #expect(bound == ["/etc/ssl", "/etc/ld.so.cache", "/etc/alternatives"])
@@ -98,7 +101,9 @@ import Testing
 
     @Test func sysExistsOnlyWithTheContainersOwnNetwork() throws {
         #expect(try plan().step(.mount, "/sys") != nil)
-        let host = try plan { $0.network = .host; $0.allowHostNetwork = true }
+        let host = try plan {
+            $0.network = .host; $0.allowHostNetwork = true
+        }
         #expect(host.step(.mount, "/sys") == nil)
         #expect(host.step(.loopbackUp, "") == nil)
         #expect(host.mechanisms.first { $0.name == "network" }?.status == .degraded)
@@ -114,13 +119,17 @@ import Testing
         #expect(plan.index(.bind, "/dev/null")! < plan.index(.bind, "/proc/kcore")!)
         #expect(plan.index(.mount, "/dev/pts")! < plan.index(.setAttributes, "/dev")!)
         for (index, step) in plan.setup.enumerated() where step.kind == .mount || step.kind == .bind {
-            let directory = plan.setup[..<index].contains { $0.target == step.target && ($0.kind == .makeDirectory || $0.kind == .writeFile) }
+            let directory = plan.setup[..<index].contains {
+                $0.target == step.target && ($0.kind == .makeDirectory || $0.kind == .writeFile)
+            }
             #expect(step.target == "/" || directory || step.optional, "\(step.target) has no mount point")
         }
     }
 
     @Test func scratchMountsAreHardenedAndOwnedByTheWorkload() throws {
-        let plan = try plan { $0.user = 1000; $0.home = "/work/me" }
+        let plan = try plan {
+            $0.user = 1000; $0.home = "/work/me"
+        }
         let home = try #require(plan.step(.mount, "/work/me"))
         #expect(home.options == .hardened)
         #expect(home.data?.contains("mode=0700,uid=1000,gid=1000") == true)
@@ -133,7 +142,9 @@ import Testing
 
     @Test func timeOffsetsNeedTheTimeNamespace() throws {
         #expect(refusal { $0.timeOffsetBoottime = 5 } != nil)
-        let plan = try plan { $0.timeNamespace = true; $0.timeOffsetMonotonic = -3 }
+        let plan = try plan {
+            $0.timeNamespace = true; $0.timeOffsetMonotonic = -3
+        }
         #expect(plan.setup.first?.kind == .timeOffsets)
         #expect(plan.setup.first?.data == "monotonic -3 0\nboottime 0 0\n")
     }
@@ -157,7 +168,9 @@ import Testing
     }
 
     @Test func jsonRoundTripsThePlan() throws {
-        let plan = try plan { $0.name = "box1"; $0.environment = ["A=1"] }
+        let plan = try plan {
+            $0.name = "box1"; $0.environment = ["A=1"]
+        }
         let decoded = try JSONDecoding.decode(PlanRenderer.json(plan))
         #expect(decoded == plan)
     }
