@@ -45,11 +45,18 @@ import Testing
 
     @Test func rootlessMapsContainerRootToTheCaller() throws {
         try #require(HostState.isRoot, "the test drops to uid 65534 with setpriv")
+        // The checkout may sit below a directory uid 65534 cannot enter: run a copy.
+        let directory = try FileManager.default.url(
+            for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: URL(fileURLWithPath: "/tmp"),
+            create: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let binary = directory.appendingPathComponent("nucleus").path
+        try FileManager.default.copyItem(atPath: NucleusBinary.path, toPath: binary)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
         let result = try Process.runCapturing(
             "/usr/bin/setpriv",
             [
-                "--reuid", "65534", "--regid", "65534", "--clear-groups", NucleusBinary.path, "run", "--", "/bin/sh",
-                "-c",
+                "--reuid", "65534", "--regid", "65534", "--clear-groups", binary, "run", "--", "/bin/sh", "-c",
                 "cat /proc/self/uid_map; id -u; echo x > /dev/null && echo devnull-ok",
             ])
         #expect(result.status == 0, "\(result.stderr)")
