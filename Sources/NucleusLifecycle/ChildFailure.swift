@@ -34,7 +34,6 @@ struct ChildFailure: Equatable {
     private static let enotdir: Int32 = 20
 
     static let phaseNames: [Int32: String] = [
-        NUCLEUS_STEP_SYNC.rawValue: "wait for the user namespace maps",
         NUCLEUS_STEP_BECOME_ROOT.rawValue: "become root of the user namespace",
         NUCLEUS_STEP_START_INIT.rawValue: "start the container's init",
         NUCLEUS_STEP_FORK_WORKLOAD.rawValue: "fork the workload",
@@ -46,7 +45,7 @@ struct ChildFailure: Equatable {
     ]
 
     static let syscallNames: [Int32: String] = [
-        Int32(NUCLEUS_SYS_NONE.rawValue): "setup", Int32(NUCLEUS_SYS_READ.rawValue): "read",
+        Int32(NUCLEUS_SYS_NONE.rawValue): "setup",
         Int32(NUCLEUS_SYS_SETRESUID.rawValue): "setresuid", Int32(NUCLEUS_SYS_SETRESGID.rawValue): "setresgid",
         Int32(NUCLEUS_SYS_SETGROUPS.rawValue): "setgroups", Int32(NUCLEUS_SYS_PRCTL.rawValue): "prctl",
         Int32(NUCLEUS_SYS_OPEN.rawValue): "open", Int32(NUCLEUS_SYS_MOUNT.rawValue): "mount",
@@ -63,6 +62,5 @@ struct ChildFailure: Equatable {
         Int32(NUCLEUS_SYS_FCNTL.rawValue): "fcntl", Int32(NUCLEUS_SYS_EXECVE.rawValue): "execve",
         Int32(NUCLEUS_SYS_SIGPROCMASK.rawValue): "sigprocmask",
         Int32(NUCLEUS_SYS_FAULT_INJECTED.rawValue): "injected fault (NUCLEUS_FAULT_STEP)",
-        Int32(NUCLEUS_SYS_PARENT_GONE.rawValue): "parent exited",
     ]
 }
