@@ -43,6 +43,19 @@ static void preopen_sources(struct nucleus_spec *spec) {
 
 static void do_bind(const struct nucleus_spec *spec, uint32_t i) {
     const struct nucleus_op *op = &spec->ops[i];
+    /* A source inside the new root (a /proc mask, a read-only self-bind) takes
+     * the classic bind: one mount(2), plus a remount when attributes are
+     * asked. The detached-tree path below costs ~45 us a step on /proc. */
+    if (!(op->flags & NUCLEUS_OP_PREOPEN)) {
+        unsigned long rec = (op->flags & NUCLEUS_OP_RECURSIVE) ? MS_REC : 0;
+        if (mount(op->source, op->target, NULL, MS_BIND | rec, NULL) < 0) {
+            fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, errno);
+            return;
+        }
+        if (op->attr_set && mount(NULL, op->target, NULL, MS_REMOUNT | MS_BIND | op->attr_set, NULL) < 0)
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_MOUNT, errno, NUCLEUS_EXIT_SETUP_FAILED);
+        return;
+    }
     int dirfd = AT_FDCWD;
     const char *path = op->source;
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
