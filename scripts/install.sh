@@ -28,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq "${missing[@]}"
 fi
 
-swift build -c release --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie
+scripts/build-release.sh
 install -m 0755 .build/release/nucleus /usr/local/bin/nucleus
 
 nucleus --version

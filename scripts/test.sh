@@ -13,5 +13,5 @@ if [ "$(id -u)" -eq 0 ] && ! dpkg -s busybox-static >/dev/null 2>&1; then
     apt-get install -y -qq busybox-static
 fi
 
-swift build -c release --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie
+scripts/build-release.sh
 NUCLEUS_BINARY="$PWD/.build/release/nucleus" swift test
