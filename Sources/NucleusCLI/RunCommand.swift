@@ -53,7 +53,7 @@ struct RunCommand: ParsableCommand {
             print(dryRun == .json ? PlanRenderer.json(plan) : PlanRenderer.text(plan), terminator: "")
             return 0
         }
-        let fault = try host.environment[FaultInjection.environmentVariable].map { value throws(NucleusError) in
+        let fault = try host.environmentValue(FaultInjection.environmentVariable).map { value throws(NucleusError) in
             try FaultInjection.parse(value, plan: plan)
         }
         return try Launcher(plan: plan, fault: fault, logger: logger).run()

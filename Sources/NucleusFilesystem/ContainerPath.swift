@@ -10,9 +10,12 @@ public enum ContainerPath {
 
     /// Absolute, no `.`/`..`/empty components, no trailing slash.
     public static func isNormalizedAbsolute(_ path: String) -> Bool {
-        guard path.hasPrefix("/"), path != "/" else { return path == "/" }
-        let components = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
-        return components.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+        guard path.hasPrefix("/") else { return false }
+        if path == "/" { return true }
+        for component in components(of: path) where component.isEmpty || component == "." || component == ".." {
+            return false
+        }
+        return true
     }
 
     /// The private home: absolute, normalized, and not inside a tree nucleus builds.
@@ -29,10 +32,28 @@ public enum ContainerPath {
     public static func ancestors(of path: String) -> [String] {
         var result: [String] = []
         var current = ""
-        for component in path.split(separator: "/").dropLast() {
-            current += "/" + component
+        for component in components(of: path).dropLast() where !component.isEmpty {
+            current += "/" + String(component)
             result.append(current)
         }
+        return result
+    }
+
+    /// The components after the leading `/`, empty ones kept (`/a//b` gives `a`, ``, `b`).
+    /// A plain scan: `split` costs a generic-witness lookup on first use, on the start path.
+    static func components(of path: String) -> [Substring] {
+        guard !path.isEmpty else { return [] }
+        var result: [Substring] = []
+        var start = path.index(after: path.startIndex)
+        var index = start
+        while index < path.endIndex {
+            if path[index] == "/" {
+                result.append(path[start..<index])
+                start = path.index(after: index)
+            }
+            index = path.index(after: index)
+        }
+        result.append(path[start..<path.endIndex])
         return result
     }
 }

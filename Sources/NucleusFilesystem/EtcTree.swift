@@ -45,28 +45,24 @@ public enum EtcTree {
         return steps
     }
 
+    // Built by concatenation: `joined(separator:)` costs a generic-witness
+    // lookup on first use, measurable on the start path.
     static func passwd(_ id: Identity) -> String {
-        let nobody = "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin"
-        let lines: [String]
+        let root = "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+        let nobody = "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
         switch id.uid {
         case 0:
-            lines = ["root:x:0:0:root:\(id.home):/bin/sh", nobody]
+            return "root:x:0:0:root:\(id.home):/bin/sh\n" + nobody
         case 65_534:
-            lines = ["root:x:0:0:root:/root:/usr/sbin/nologin", "nobody:x:65534:\(id.gid):nobody:\(id.home):/bin/sh"]
+            return root + "nobody:x:65534:\(id.gid):nobody:\(id.home):/bin/sh\n"
         default:
-            lines = [
-                "root:x:0:0:root:/root:/usr/sbin/nologin", "agent:x:\(id.uid):\(id.gid):agent:\(id.home):/bin/sh",
-                nobody,
-            ]
+            return root + "agent:x:\(id.uid):\(id.gid):agent:\(id.home):/bin/sh\n" + nobody
         }
-        return lines.joined(separator: "\n") + "\n"
     }
 
     static func group(_ id: Identity) -> String {
-        var lines = ["root:x:0:"]
-        if id.gid != 0, id.gid != 65_534 { lines.append("agent:x:\(id.gid):") }
-        lines.append("nogroup:x:65534:")
-        return lines.joined(separator: "\n") + "\n"
+        let agent = id.gid != 0 && id.gid != 65_534 ? "agent:x:\(id.gid):\n" : ""
+        return "root:x:0:\n" + agent + "nogroup:x:65534:\n"
     }
 
     static func hosts(_ hostname: String) -> String {

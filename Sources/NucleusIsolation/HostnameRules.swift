@@ -13,10 +13,16 @@ public enum HostnameRules {
         guard !hostname.isEmpty, hostname.utf8.count <= maximumHostnameLength else {
             throw .invalid("hostname \"\(hostname)\" must be 1-\(maximumHostnameLength) characters")
         }
-        for label in hostname.split(separator: ".", omittingEmptySubsequences: false) {
+        var label: [UInt8] = []
+        for byte in Array(hostname.utf8) + [UInt8(ascii: ".")] {
+            guard byte == UInt8(ascii: ".") else {
+                label.append(byte)
+                continue
+            }
             let valid =
-                (1...63).contains(label.utf8.count) && label.utf8.allSatisfy(isHostnameByte)
-                && label.first != "-" && label.last != "-"
+                (1...63).contains(label.count) && label.allSatisfy(isHostnameByte)
+                && label.first != UInt8(ascii: "-") && label.last != UInt8(ascii: "-")
+            label.removeAll(keepingCapacity: true)
             guard valid else {
                 throw .invalid(
                     "hostname \"\(hostname)\" is not a valid RFC 1123 name (labels of letters, digits and inner hyphens)"

@@ -15,8 +15,8 @@ struct IDMapWriter {
 
     func write() throws(NucleusError) {
         if !mapping.setgroupsAllowed { try writeFile("setgroups", "deny\n") }
-        try writeFile("uid_map", mapping.uidMap.map(\.line).joined())
-        try writeFile("gid_map", mapping.gidMap.map(\.line).joined())
+        try writeFile("uid_map", mapping.uidMap.map(\.line).concatenated())
+        try writeFile("gid_map", mapping.gidMap.map(\.line).concatenated())
     }
 
     private func writeFile(_ name: String, _ contents: String) throws(NucleusError) {

@@ -3,8 +3,8 @@
 public protocol HostProbe: Sendable {
     var effectiveUID: UInt32 { get }
     var effectiveGID: UInt32 { get }
-    /// The caller's environment (for `-e KEY` and `TERM`).
-    var environment: [String: String] { get }
+    /// One variable of the caller's environment (for `-e KEY` and `TERM`).
+    func environmentValue(_ name: String) -> String?
     /// Whether any of stdin, stdout, stderr is a terminal.
     var hasTerminal: Bool { get }
     /// What is at `path`, without following a final symlink.

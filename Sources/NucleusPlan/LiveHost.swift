@@ -10,23 +10,18 @@ import NucleusModel
 public struct LiveHost: HostProbe {
     public let effectiveUID: UInt32
     public let effectiveGID: UInt32
-    public let environment: [String: String]
     public let hasTerminal: Bool
 
     public init() {
         effectiveUID = geteuid()
         effectiveGID = getegid()
-        var environment: [String: String] = [:]
-        var cursor = environ
-        while let entry = cursor.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            cursor += 1
-        }
-        self.environment = environment
         hasTerminal = isatty(0) == 1 || isatty(1) == 1 || isatty(2) == 1
+    }
+
+    /// Looked up on demand: copying the whole environment into a dictionary
+    /// cost a measurable share of every start.
+    public func environmentValue(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 
     public func entry(at path: String) -> HostEntry {

@@ -33,8 +33,8 @@ public enum Planner {
         var envFiles: [(path: String, contents: String)] = []
         for path in request.envFiles { envFiles.append((path, try host.readTextFile(path))) }
         let environment = try EnvironmentPolicy.build(
-            home: request.home, terminal: host.hasTerminal ? host.environment["TERM"] ?? "xterm" : nil,
-            assignments: request.environment, envFiles: envFiles, caller: host.environment)
+            home: request.home, terminal: host.hasTerminal ? host.environmentValue("TERM") ?? "xterm" : nil,
+            assignments: request.environment, envFiles: envFiles, caller: host.environmentValue)
 
         let ownNetwork = namespaces.contains(.network)
         var setup: [SetupStep] = []
@@ -89,10 +89,10 @@ public enum Planner {
         var result = [
             Mechanism(
                 name: "namespaces", status: .enforced,
-                detail: "new " + namespaces.map(\.rawValue).joined(separator: ", ")),
+                detail: "new " + namespaces.map(\.rawValue).concatenated(separator: ", ")),
             Mechanism(
                 name: "user_namespace", status: .enforced,
-                detail: (mapping.rootless ? "rootless: " : "") + "uids " + uid.joined(separator: ", ")),
+                detail: (mapping.rootless ? "rootless: " : "") + "uids " + uid.concatenated(separator: ", ")),
         ]
         if request.network == .host {
             result.append(

@@ -22,12 +22,16 @@ public enum EnvironmentPolicy {
     ///   - envFileLines: the lines of each `--env-file`, with the file's name for errors.
     public static func build(
         home: String, terminal: String?, assignments: [String], envFiles: [(path: String, contents: String)],
-        caller: [String: String]
+        caller: (String) -> String?
     ) throws(NucleusError) -> [String] {
-        var names: [String] = []
-        var values: [String: String] = [:]
+        // A few dozen entries at most: an ordered list beats hashing here.
+        var entries: [(name: String, value: String)] = []
         func set(_ name: String, _ value: String) {
-            if values.updateValue(value, forKey: name) == nil { names.append(name) }
+            if let index = entries.firstIndex(where: { $0.name == name }) {
+                entries[index].value = value
+            } else {
+                entries.append((name, value))
+            }
         }
         set("PATH", defaultPath)
         set("HOME", home)
@@ -47,11 +51,11 @@ public enum EnvironmentPolicy {
             let (name, value) = try parse(assignment, origin: "-e \(assignment)", caller: caller)
             if let value { set(name, value) }
         }
-        return names.map { "\($0)=\(values[$0]!)" }
+        return entries.map { $0.name + "=" + $0.value }
     }
 
     /// `KEY=VALUE`, or `KEY` alone for the caller's value (nil when the caller has none).
-    static func parse(_ text: String, origin: String, caller: [String: String]) throws(NucleusError) -> (
+    static func parse(_ text: String, origin: String, caller: (String) -> String?) throws(NucleusError) -> (
         String, String?
     ) {
         let name: String
@@ -61,7 +65,7 @@ public enum EnvironmentPolicy {
             value = String(text[text.index(after: equals)...])
         } else {
             name = text
-            value = caller[text]
+            value = caller(text)
         }
         guard !name.isEmpty, !name.contains("\0"), !(value?.contains("\0") ?? false),
             !name.contains(where: { $0 == " " || $0 == "\t" })

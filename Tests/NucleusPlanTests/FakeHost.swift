@@ -17,6 +17,8 @@ struct FakeHost: HostProbe {
 
     func entry(at path: String) -> HostEntry { entries[path] ?? .missing }
 
+    func environmentValue(_ name: String) -> String? { environment[name] }
+
     func resolve(_ path: String) -> String? {
         var resolved = ""
         for component in path.split(separator: "/") {

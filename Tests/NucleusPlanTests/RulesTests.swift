@@ -1,3 +1,4 @@
+import NucleusFilesystem
 import NucleusIsolation
 import NucleusModel
 import NucleusSecurity
@@ -28,7 +29,7 @@ import Testing
     func build(_ assignments: [String], files: [(String, String)] = [], terminal: String? = nil) throws -> [String] {
         try EnvironmentPolicy.build(
             home: "/home/agent", terminal: terminal, assignments: assignments,
-            envFiles: files.map { (path: $0.0, contents: $0.1) }, caller: ["FROM_CALLER": "yes"])
+            envFiles: files.map { (path: $0.0, contents: $0.1) }, caller: { $0 == "FROM_CALLER" ? "yes" : nil })
     }
 
     @Test func baseIsPathHomeAndTermOnlyWithATerminal() throws {
@@ -81,5 +82,23 @@ import Testing
         #expect(ByteSize(bytes: 256 << 20).description == "256M")
         #expect(ByteSize(bytes: 1536 << 10).description == "1536K")
         #expect(ByteSize(bytes: 100).description == "100")
+    }
+}
+
+@Suite struct ContainerPathTests {
+    @Test(arguments: ["/", "/a", "/home/agent", "/a.b/c..d/.e"])
+    func normalizedAbsolutePaths(_ path: String) {
+        #expect(ContainerPath.isNormalizedAbsolute(path))
+    }
+
+    @Test(arguments: ["", "a", "a/b", "/a/", "//a", "/a//b", "/a/./b", "/a/../b", "/.", "/.."])
+    func rejectedPaths(_ path: String) {
+        #expect(!ContainerPath.isNormalizedAbsolute(path))
+    }
+
+    @Test func ancestorsAreOutermostFirst() {
+        #expect(ContainerPath.ancestors(of: "/a/b/c") == ["/a", "/a/b"])
+        #expect(ContainerPath.ancestors(of: "/a").isEmpty)
+        #expect(ContainerPath.ancestors(of: "/").isEmpty)
     }
 }
