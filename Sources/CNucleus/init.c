@@ -9,12 +9,28 @@
 #include "raw_syscalls.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+/* The workload's stack until it execs. */
+static char workload_stack[64 * 1024] __attribute__((aligned(16)));
+
+static int workload_entry(void *spec) {
+    nucleus_exec_workload(spec);
+}
+
+/* vfork semantics: the workload shares init's memory and init waits until it
+ * execs or exits, so no page tables are copied from the large process init
+ * was cloned from. Safe because the workload only makes system calls (its
+ * signal handlers, fd table, cwd and credentials are its own) before execve. */
+static pid_t spawn_workload(struct nucleus_spec *spec) {
+    return clone(workload_entry, workload_stack + sizeof workload_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, spec);
+}
 
 static int exit_code_of(int status) {
     if (WIFEXITED(status))
@@ -46,12 +62,10 @@ void nucleus_run_init(struct nucleus_spec *spec) {
                      NUCLEUS_EXIT_SETUP_FAILED);
     }
 
-    pid_t workload = nucleus_raw_fork();
+    pid_t workload = spawn_workload(spec);
     if (workload < 0)
         nucleus_fail(spec, NUCLEUS_STEP_FORK_WORKLOAD, NUCLEUS_SYS_CLONE, errno,
                      NUCLEUS_EXIT_SETUP_FAILED);
-    if (workload == 0)
-        nucleus_exec_workload(spec);
 
     /* From here on init holds nothing worth taking: no fds, no capabilities,
      * and it cannot be ptraced by the workload. A failure here is not fatal to

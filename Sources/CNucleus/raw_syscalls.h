@@ -52,9 +52,4 @@ static inline int nucleus_capset_zero(void) {
     return (int)syscall(SYS_capset, &header, data);
 }
 
-/* A fork that skips glibc's atfork handlers and locks (the parent may be threaded). */
-static inline pid_t nucleus_raw_fork(void) {
-    return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, 0UL, 0UL, 0UL);
-}
-
 #endif
