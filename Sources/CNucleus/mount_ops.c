@@ -115,14 +115,15 @@ static void do_write_file(const struct nucleus_spec *spec, uint32_t i) {
     close(fd);
 }
 
-static void do_pivot_root(const struct nucleus_spec *spec, uint32_t i) {
+/* An injected fault here fails pivot_root itself, so the chroot fallback runs for real. */
+static void do_pivot_root(const struct nucleus_spec *spec, uint32_t i, int inject_fault) {
     const struct nucleus_op *op = &spec->ops[i];
     if (chdir(op->target) < 0)
         nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_CHDIR, errno, NUCLEUS_EXIT_SETUP_FAILED);
     /* pivot_root(".", ".") stacks the old root on top of the new one; detaching
      * "." afterwards removes it without needing a put_old directory. */
-    if (nucleus_pivot_root(".", ".") < 0) {
-        int err = errno;
+    if (inject_fault || nucleus_pivot_root(".", ".") < 0) {
+        int err = inject_fault ? EIO : errno;
         if (!(op->flags & NUCLEUS_OP_CHROOT_FALLBACK))
             nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_PIVOT_ROOT, err, NUCLEUS_EXIT_SETUP_FAILED);
         if (chroot(".") < 0)
@@ -169,7 +170,8 @@ void nucleus_apply_ops(struct nucleus_spec *spec) {
     preopen_sources(spec);
     for (uint32_t i = 0; i < spec->n_ops; i++) {
         const struct nucleus_op *op = &spec->ops[i];
-        if ((int32_t)i == spec->fault_step)
+        int inject_fault = (int32_t)i == spec->fault_step;
+        if (inject_fault && op->kind != NUCLEUS_OP_PIVOT_ROOT)
             nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_FAULT_INJECTED, EIO, NUCLEUS_EXIT_SETUP_FAILED);
         switch (op->kind) {
         case NUCLEUS_OP_MOUNT:
@@ -194,7 +196,7 @@ void nucleus_apply_ops(struct nucleus_spec *spec) {
                 fail_or_skip(spec, i, NUCLEUS_SYS_SYMLINK, errno);
             break;
         case NUCLEUS_OP_PIVOT_ROOT:
-            do_pivot_root(spec, i);
+            do_pivot_root(spec, i, inject_fault);
             break;
         case NUCLEUS_OP_SETHOSTNAME:
             if (sethostname(op->data, op->data_len) < 0)

@@ -62,3 +62,31 @@ import Testing
         #expect(HostState.processes(containing: prefix).isEmpty)
     }
 }
+
+/// `--allow-chroot-fallback`: used only when pivot_root fails (forced here by the fault hook).
+@Suite struct ChrootFallbackTests {
+    static var faultAtPivot: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["NUCLEUS_FAULT_STEP"] = "pivot-root:/"
+        return environment
+    }
+
+    @Test func withoutTheFlagAFailedPivotRootIsFatal() throws {
+        let result = try NucleusBinary.run(["run", "--", "/bin/echo", "RAN"], environment: Self.faultAtPivot)
+        #expect(result.status == 125)
+        #expect(!result.stdout.contains("RAN"))
+        #expect(result.stderr.contains("pivot_root"))
+    }
+
+    @Test func withTheFlagTheContainerRunsChrootedAndStillIsolated() throws {
+        let result = try NucleusBinary.run(
+            ["run", "--allow-chroot-fallback", "--", "/bin/sh", "-c",
+             "ls / | tr '\\n' ' '; test -e /root && echo HOST-ROOT; grep CapEff /proc/self/status"],
+            environment: Self.faultAtPivot)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("HOST-ROOT"))
+        #expect(result.stdout.contains("CapEff:\t0000000000000000"))
+        let plan = try NucleusBinary.run(["run", "--dry-run", "--allow-chroot-fallback", "--", "/bin/true"])
+        #expect(plan.stdout.contains("degraded  root_filesystem"))
+    }
+}
