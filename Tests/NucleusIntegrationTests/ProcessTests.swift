@@ -99,7 +99,10 @@ import Testing
         #expect(lines[2] == "nucleus")
     }
 
-    @Test(arguments: [(SIGTERM, "TERM"), (SIGINT, "INT"), (SIGHUP, "HUP"), (SIGUSR1, "USR1")])
+    @Test(arguments: [
+        (SIGTERM, "TERM"), (SIGINT, "INT"), (SIGHUP, "HUP"), (SIGQUIT, "QUIT"), (SIGUSR1, "USR1"), (SIGUSR2, "USR2"),
+        (SIGWINCH, "WINCH"),
+    ])
     func signalsReachTheWorkload(_ signal: Int32, _ name: String) throws {
         let running = try NucleusBinary.start([
             "run", "--", "/bin/sh", "-c",
