@@ -8,8 +8,12 @@
 __attribute__((noreturn)) void nucleus_fail(const struct nucleus_spec *spec, int32_t step,
                                             int32_t syscall_id, int err, int code);
 
-/* Walk spec->ops in order. Returns only on success; failures call nucleus_fail. */
-void nucleus_apply_ops(struct nucleus_spec *spec);
+/* Run the leading ops that need no id mapping (hostname, loopback), while the
+ * parent is still writing the maps. Returns the index of the first op left. */
+uint32_t nucleus_apply_ops_before_maps(struct nucleus_spec *spec);
+
+/* Walk spec->ops in order from `first`. Returns only on success; failures call nucleus_fail. */
+void nucleus_apply_ops(struct nucleus_spec *spec, uint32_t first);
 
 /* PID 1: fork the workload, then reap and forward signals until it exits. */
 __attribute__((noreturn)) void nucleus_run_init(struct nucleus_spec *spec);

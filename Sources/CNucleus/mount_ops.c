@@ -166,51 +166,64 @@ static void do_time_offsets(const struct nucleus_spec *spec, uint32_t i) {
     close(fd);
 }
 
-void nucleus_apply_ops(struct nucleus_spec *spec) {
+static void apply_op(struct nucleus_spec *spec, uint32_t i);
+
+uint32_t nucleus_apply_ops_before_maps(struct nucleus_spec *spec) {
+    uint32_t i = 0;
+    while (i < spec->n_ops &&
+           (spec->ops[i].kind == NUCLEUS_OP_SETHOSTNAME || spec->ops[i].kind == NUCLEUS_OP_LOOPBACK_UP))
+        apply_op(spec, i++);
+    return i;
+}
+
+void nucleus_apply_ops(struct nucleus_spec *spec, uint32_t first) {
     preopen_sources(spec);
-    for (uint32_t i = 0; i < spec->n_ops; i++) {
-        const struct nucleus_op *op = &spec->ops[i];
-        int inject_fault = (int32_t)i == spec->fault_step;
-        if (inject_fault && op->kind != NUCLEUS_OP_PIVOT_ROOT)
-            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_FAULT_INJECTED, EIO, NUCLEUS_EXIT_SETUP_FAILED);
-        switch (op->kind) {
-        case NUCLEUS_OP_MOUNT:
-            if (mount(op->source, op->target, op->fstype, (unsigned long)op->mount_flags, op->data) < 0)
-                fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, errno);
-            break;
-        case NUCLEUS_OP_BIND:
-            do_bind(spec, i);
-            break;
-        case NUCLEUS_OP_SETATTR:
-            do_setattr(spec, i);
-            break;
-        case NUCLEUS_OP_MKDIR:
-            if (mkdir(op->target, op->mode) < 0 && errno != EEXIST)
-                fail_or_skip(spec, i, NUCLEUS_SYS_MKDIR, errno);
-            break;
-        case NUCLEUS_OP_WRITE_FILE:
-            do_write_file(spec, i);
-            break;
-        case NUCLEUS_OP_SYMLINK:
-            if (symlink(op->source, op->target) < 0)
-                fail_or_skip(spec, i, NUCLEUS_SYS_SYMLINK, errno);
-            break;
-        case NUCLEUS_OP_PIVOT_ROOT:
-            do_pivot_root(spec, i, inject_fault);
-            break;
-        case NUCLEUS_OP_SETHOSTNAME:
-            if (sethostname(op->data, op->data_len) < 0)
-                nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_SETHOSTNAME, errno,
-                             NUCLEUS_EXIT_SETUP_FAILED);
-            break;
-        case NUCLEUS_OP_LOOPBACK_UP:
-            do_loopback_up(spec, i);
-            break;
-        case NUCLEUS_OP_TIME_OFFSETS:
-            do_time_offsets(spec, i);
-            break;
-        default:
-            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_NONE, EINVAL, NUCLEUS_EXIT_SETUP_FAILED);
-        }
+    for (uint32_t i = first; i < spec->n_ops; i++)
+        apply_op(spec, i);
+}
+
+static void apply_op(struct nucleus_spec *spec, uint32_t i) {
+    const struct nucleus_op *op = &spec->ops[i];
+    int inject_fault = (int32_t)i == spec->fault_step;
+    if (inject_fault && op->kind != NUCLEUS_OP_PIVOT_ROOT)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_FAULT_INJECTED, EIO, NUCLEUS_EXIT_SETUP_FAILED);
+    switch (op->kind) {
+    case NUCLEUS_OP_MOUNT:
+        if (mount(op->source, op->target, op->fstype, (unsigned long)op->mount_flags, op->data) < 0)
+            fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, errno);
+        break;
+    case NUCLEUS_OP_BIND:
+        do_bind(spec, i);
+        break;
+    case NUCLEUS_OP_SETATTR:
+        do_setattr(spec, i);
+        break;
+    case NUCLEUS_OP_MKDIR:
+        if (mkdir(op->target, op->mode) < 0 && errno != EEXIST)
+            fail_or_skip(spec, i, NUCLEUS_SYS_MKDIR, errno);
+        break;
+    case NUCLEUS_OP_WRITE_FILE:
+        do_write_file(spec, i);
+        break;
+    case NUCLEUS_OP_SYMLINK:
+        if (symlink(op->source, op->target) < 0)
+            fail_or_skip(spec, i, NUCLEUS_SYS_SYMLINK, errno);
+        break;
+    case NUCLEUS_OP_PIVOT_ROOT:
+        do_pivot_root(spec, i, inject_fault);
+        break;
+    case NUCLEUS_OP_SETHOSTNAME:
+        if (sethostname(op->data, op->data_len) < 0)
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_SETHOSTNAME, errno,
+                         NUCLEUS_EXIT_SETUP_FAILED);
+        break;
+    case NUCLEUS_OP_LOOPBACK_UP:
+        do_loopback_up(spec, i);
+        break;
+    case NUCLEUS_OP_TIME_OFFSETS:
+        do_time_offsets(spec, i);
+        break;
+    default:
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_NONE, EINVAL, NUCLEUS_EXIT_SETUP_FAILED);
     }
 }

@@ -58,6 +58,9 @@ static void tie_to_parent(const struct nucleus_spec *spec) {
 }
 
 __attribute__((noreturn)) static void child_main(struct nucleus_spec *spec) {
+    /* A new user namespace grants every capability in it even before the maps
+     * exist, which is all the hostname and loopback need. */
+    uint32_t next = nucleus_apply_ops_before_maps(spec);
     char byte;
     ssize_t n;
     do {
@@ -69,7 +72,7 @@ __attribute__((noreturn)) static void child_main(struct nucleus_spec *spec) {
     umask(022);
     become_namespace_root(spec);
     tie_to_parent(spec);
-    nucleus_apply_ops(spec);
+    nucleus_apply_ops(spec, next);
     nucleus_run_init(spec);
 }
 

@@ -20,13 +20,19 @@ static void fail_setup(const struct nucleus_spec *spec, int32_t step, int32_t sy
     nucleus_fail(spec, step, syscall_id, err, NUCLEUS_EXIT_SETUP_FAILED);
 }
 
+/* Every signal back to its default action. The raw system call, because glibc's
+ * sigaction refuses the two real-time signals it reserves (32 and 33), and a
+ * caller may have left those ignored too. */
 static void reset_signal_dispositions(void) {
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++) {
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        uint64_t mask;
+    } dfl = {SIG_DFL, 0, NULL, 0};
+    for (int sig = 1; sig <= 64; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP)
-            sigaction(sig, &dfl, NULL); /* glibc-reserved signals fail harmlessly */
+            syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
     }
 }
 

@@ -18,7 +18,10 @@ enum ForwardedSignals {
     }
 
     /// Blocks the forwarded signals (and SIGTTOU) and returns the mask the caller had.
+    /// SIGPIPE is ignored: releasing a child that already failed must give EPIPE,
+    /// not kill nucleus before it can say why. The workload resets it to default.
     static func block() -> sigset_t {
+        signal(SIGPIPE, SIG_IGN)
         var blocked = set
         sigaddset(&blocked, SIGTTOU)
         var previous = sigset_t()

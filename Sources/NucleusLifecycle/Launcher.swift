@@ -48,6 +48,9 @@ public struct Launcher {
         } catch {
             child.kill()
             _ = child.waitForExit()
+            // The child runs its first steps while we write the maps: if one of
+            // them failed, that is the error to report, not the map write it broke.
+            if case .failure(let record) = child.readErrorPipe() { throw record.error(in: plan) }
             throw error
         }
         let outcome = Supervisor(child: child, signalFD: signalFD, logger: logger).superviseUntilExit()

@@ -116,6 +116,16 @@ import Testing
         #expect(result.status == 3)
     }
 
+    /// Regression: the caller's blocked signals (and nucleus's own ignored SIGPIPE)
+    /// once reached the workload, so SIGTERM and SIGINT did nothing.
+    @Test func workloadStartsWithNoBlockedOrIgnoredSignals() throws {
+        let result = try Process.runCapturing(
+            "/bin/bash",
+            ["-c", "trap '' PIPE INT; \(NucleusBinary.path) run -- /bin/sh -c 'grep -E \"^Sig(Blk|Ign):\" /proc/self/status'"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.lines.map { $0.split(separator: "\t").last.map(String.init) } == ["0000000000000000", "0000000000000000"])
+    }
+
     @Test func ctrlCEndsAWorkloadWithoutHandlers() throws {
         let running = try NucleusBinary.start(["run", "--", "/bin/sh", "-c", "echo ready; exec sleep 30"])
         #expect(running.stdout.fileHandleForReading.availableLine() == "ready")
