@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "child.h"
+#include "in_root.h"
 #include "raw_syscalls.h"
 
 #include <errno.h>
@@ -80,11 +81,53 @@ static void do_bind(const struct nucleus_spec *spec, uint32_t i) {
     attr.propagation = MS_PRIVATE;
     if (nucleus_mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
         nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_MOUNT_SETATTR, errno, NUCLEUS_EXIT_SETUP_FAILED);
-    if (nucleus_move_mount(tree, "", AT_FDCWD, op->target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    if (op->flags & NUCLEUS_OP_IN_ROOT) {
+        int target = nucleus_open_in_root(spec, op->target, O_PATH);
+        if (target < 0)
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPENAT2, errno, NUCLEUS_EXIT_SETUP_FAILED);
+        if (nucleus_move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_MOVE_MOUNT, errno, NUCLEUS_EXIT_SETUP_FAILED);
+        close(target);
+    } else if (nucleus_move_mount(tree, "", AT_FDCWD, op->target, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
         fail_or_skip(spec, i, NUCLEUS_SYS_MOVE_MOUNT, errno);
+    }
     close(tree);
     if (op->flags & NUCLEUS_OP_PREOPEN)
         close(op->source_fd);
+}
+
+static void do_mount(const struct nucleus_spec *spec, uint32_t i) {
+    const struct nucleus_op *op = &spec->ops[i];
+    const char *target = op->target;
+    char fd_path[32];
+    int fd = -1;
+    if (op->flags & NUCLEUS_OP_IN_ROOT) {
+        if ((fd = nucleus_open_in_root(spec, op->target, O_PATH)) < 0)
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPENAT2, errno, NUCLEUS_EXIT_SETUP_FAILED);
+        nucleus_fd_path(fd, fd_path);
+        target = fd_path;
+    }
+    if (mount(op->source, target, op->fstype, (unsigned long)op->mount_flags, op->data) < 0)
+        fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, errno);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* An existing entry is fine (a shared parent, a mount point the rootfs has). */
+static void do_mkdir(const struct nucleus_spec *spec, uint32_t i) {
+    const struct nucleus_op *op = &spec->ops[i];
+    if (!(op->flags & NUCLEUS_OP_IN_ROOT)) {
+        if (mkdir(op->target, op->mode) < 0 && errno != EEXIST)
+            fail_or_skip(spec, i, NUCLEUS_SYS_MKDIR, errno);
+        return;
+    }
+    const char *name;
+    int parent = nucleus_open_parent_in_root(spec, op->target, &name);
+    if (parent < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPENAT2, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    if (mkdirat(parent, name, op->mode) < 0 && errno != EEXIST)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_MKDIR, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    close(parent);
 }
 
 static void do_setattr(const struct nucleus_spec *spec, uint32_t i) {
@@ -99,7 +142,13 @@ static void do_setattr(const struct nucleus_spec *spec, uint32_t i) {
 
 static void do_write_file(const struct nucleus_spec *spec, uint32_t i) {
     const struct nucleus_op *op = &spec->ops[i];
-    int fd = open(op->target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, op->mode);
+    int dirfd = AT_FDCWD;
+    const char *name = op->target;
+    if ((op->flags & NUCLEUS_OP_IN_ROOT) && (dirfd = nucleus_open_parent_in_root(spec, op->target, &name)) < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPENAT2, errno, NUCLEUS_EXIT_SETUP_FAILED);
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, op->mode);
+    if (dirfd >= 0)
+        close(dirfd);
     if (fd < 0)
         nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPEN, errno, NUCLEUS_EXIT_SETUP_FAILED);
     uint64_t done = 0;
@@ -189,8 +238,7 @@ static void apply_op(struct nucleus_spec *spec, uint32_t i) {
         nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_FAULT_INJECTED, EIO, NUCLEUS_EXIT_SETUP_FAILED);
     switch (op->kind) {
     case NUCLEUS_OP_MOUNT:
-        if (mount(op->source, op->target, op->fstype, (unsigned long)op->mount_flags, op->data) < 0)
-            fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, errno);
+        do_mount(spec, i);
         break;
     case NUCLEUS_OP_BIND:
         do_bind(spec, i);
@@ -199,8 +247,7 @@ static void apply_op(struct nucleus_spec *spec, uint32_t i) {
         do_setattr(spec, i);
         break;
     case NUCLEUS_OP_MKDIR:
-        if (mkdir(op->target, op->mode) < 0 && errno != EEXIST)
-            fail_or_skip(spec, i, NUCLEUS_SYS_MKDIR, errno);
+        do_mkdir(spec, i);
         break;
     case NUCLEUS_OP_WRITE_FILE:
         do_write_file(spec, i);

@@ -3,6 +3,7 @@
 #define NUCLEUS_RAW_SYSCALLS_H
 
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,10 @@ static inline int nucleus_move_mount(int from_dfd, const char *from, int to_dfd,
 static inline int nucleus_mount_setattr(int dfd, const char *path, unsigned flags,
                                         struct mount_attr *attr) {
     return (int)syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof(*attr));
+}
+
+static inline int nucleus_openat2(int dirfd, const char *path, struct open_how *how) {
+    return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
 }
 
 static inline int nucleus_pivot_root(const char *new_root, const char *put_old) {

@@ -59,6 +59,8 @@ enum FastRunParser {
         "--preserve-fds": number { $0.preserveFds = $1 },
         "--terminal": .flag { $0.terminal = true },
         "--workdir": string { $0.workdir = $1 },
+        "--volume": string { $0.volume.append($1) },
+        "--tmpfs": string { $0.tmpfs.append($1) },
     ]
 
     /// `arguments` is the whole argv, program name first.

@@ -23,6 +23,8 @@ struct SandboxFlags: Equatable {
     var preserveFds: Int?
     var terminal = false
     var workdir: String?
+    var volume: [String] = []
+    var tmpfs: [String] = []
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -52,6 +54,8 @@ struct SandboxFlags: Equatable {
         request.preserveFDs = preserveFds ?? 0
         request.terminal = terminal
         request.workdir = workdir
+        for text in volume { request.volumes.append(try VolumeMount(parsing: text)) }
+        for text in tmpfs { request.tmpfsMounts.append(try TmpfsMount(parsing: text)) }
         return request
     }
 }

@@ -72,6 +72,18 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Working directory inside the container (default /).", valueName: "path"))
     var workdir: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Bind a host file or directory (nosuid, nodev; read-write unless :ro). Repeatable.",
+            valueName: "src:dest[:ro|rw]"))
+    var volume: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Mount a tmpfs owned by the workload (mode 0700, nosuid, nodev; default size 64M). Repeatable.",
+            valueName: "dest[:size][:ro|rw]"))
+    var tmpfs: [String] = []
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -82,6 +94,7 @@ struct SandboxOptions: ParsableArguments {
             allowHostNetwork: allowHostNetwork, timeNamespace: timeNamespace, timeOffsetMonotonic: timeOffsetMonotonic,
             timeOffsetBoottime: timeOffsetBoottime, usernsBase: usernsBase, procReadWrite: procReadWrite,
             allowChrootFallback: allowChrootFallback, home: home, user: user, group: group, env: env, envFile: envFile,
-            preserveFds: preserveFds, terminal: terminal, workdir: workdir, command: command)
+            preserveFds: preserveFds, terminal: terminal, workdir: workdir, volume: volume, tmpfs: tmpfs,
+            command: command)
     }
 }

@@ -13,10 +13,13 @@ public struct RootfsLayout: Sendable {
     public var procReadWrite: Bool
     public var ttyGroup: UInt32?
     public var chrootFallback: Bool
+    /// `--volume` and `--tmpfs` steps, placed after nucleus's own mounts.
+    public var userMounts: [SetupStep]
 
     public init(
         sourceRoot: String, rootSize: ByteSize, hostname: String, identity: EtcTree.Identity,
-        ownNetworkNamespace: Bool, procReadWrite: Bool, ttyGroup: UInt32?, chrootFallback: Bool
+        ownNetworkNamespace: Bool, procReadWrite: Bool, ttyGroup: UInt32?, chrootFallback: Bool,
+        userMounts: [SetupStep] = []
     ) {
         self.sourceRoot = sourceRoot
         self.rootSize = rootSize
@@ -26,6 +29,7 @@ public struct RootfsLayout: Sendable {
         self.procReadWrite = procReadWrite
         self.ttyGroup = ttyGroup
         self.chrootFallback = chrootFallback
+        self.userMounts = userMounts
     }
 
     public func steps(host: any HostProbe) -> [SetupStep] {
@@ -45,6 +49,9 @@ public struct RootfsLayout: Sendable {
             .mount(
                 "tmpfs", at: identity.home, options: .hardened,
                 data: "mode=0700,uid=\(identity.uid),gid=\(identity.gid),size=\(rootSize)"),
+        ]
+        steps += userMounts
+        steps += [
             SetupStep(kind: .pivotRoot, target: "/", chrootFallback: chrootFallback),
             .setAttributes("/", options: [.readOnly, .noSuid, .noDev, .noExec]),
         ]

@@ -37,6 +37,7 @@ final class LaunchSpec {
         spec.clone_flags = Self.cloneFlags(plan.namespaces)
         spec.ops = ops
         spec.n_ops = UInt32(plan.setup.count)
+        spec.root_path = UnsafePointer(copy(Self.assemblyRoot))
         spec.fault_step = faultStep
         spec.setgroups_allowed = plan.idMapping.setgroupsAllowed ? 1 : 0
         spec.argv = UnsafePointer(argv)
@@ -92,7 +93,11 @@ final class LaunchSpec {
         if step.optional { op.flags |= NUCLEUS_OP_OPTIONAL }
         if step.recursive { op.flags |= NUCLEUS_OP_RECURSIVE }
         if step.chrootFallback { op.flags |= NUCLEUS_OP_CHROOT_FALLBACK }
-        if !step.target.isEmpty { op.target = UnsafePointer(copy(Self.placed(step.target, beforePivot: beforePivot))) }
+        if step.resolveInRoot { op.flags |= NUCLEUS_OP_IN_ROOT }
+        if !step.target.isEmpty {
+            let target = step.resolveInRoot ? step.target : Self.placed(step.target, beforePivot: beforePivot)
+            op.target = UnsafePointer(copy(target))
+        }
         if let data = step.data {
             let bytes = copy(data)
             op.data = UnsafePointer(bytes)

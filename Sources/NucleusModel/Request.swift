@@ -24,6 +24,8 @@ public struct Request: Sendable, Equatable, Codable {
     public var preserveFDs: Int
     public var terminal: Bool
     public var workdir: String?
+    public var volumes: [VolumeMount]
+    public var tmpfsMounts: [TmpfsMount]
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -51,6 +53,8 @@ public struct Request: Sendable, Equatable, Codable {
         preserveFDs = 0
         terminal = false
         workdir = nil
+        volumes = []
+        tmpfsMounts = []
     }
 }
 

@@ -31,11 +31,14 @@ public struct SetupStep: Sendable, Equatable, Codable {
     public var optional: Bool
     public var recursive: Bool
     public var chrootFallback: Bool
+    /// The target is looked up inside the new root with every symlink confined
+    /// to it (`openat2` with `RESOLVE_IN_ROOT`): for paths that cross host content.
+    public var resolveInRoot: Bool
 
     public init(
         kind: Kind, target: String, source: String? = nil, sourceInContainer: Bool = false,
         fstype: String? = nil, options: MountOptions = [], data: String? = nil, mode: UInt32? = nil,
-        optional: Bool = false, recursive: Bool = false, chrootFallback: Bool = false
+        optional: Bool = false, recursive: Bool = false, chrootFallback: Bool = false, resolveInRoot: Bool = false
     ) {
         self.kind = kind
         self.target = target
@@ -48,6 +51,7 @@ public struct SetupStep: Sendable, Equatable, Codable {
         self.optional = optional
         self.recursive = recursive
         self.chrootFallback = chrootFallback
+        self.resolveInRoot = resolveInRoot
     }
 
     public static func mount(

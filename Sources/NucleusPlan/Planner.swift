@@ -44,12 +44,16 @@ public enum Planner {
         setup.append(SetupStep(kind: .setHostname, target: "", data: hostname))
         if ownNetwork { setup.append(SetupStep(kind: .loopbackUp, target: "")) }
         let ttyGroup: UInt32 = 5
+        let identity = EtcTree.Identity(uid: uid, gid: gid, home: request.home)
+        let userMounts = try UserMountPlanner.steps(
+            volumes: request.volumes, tmpfs: request.tmpfsMounts, builtInMounts: ["/tmp", request.home],
+            identity: identity, host: host)
         let layout = RootfsLayout(
             sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
-            identity: .init(uid: uid, gid: gid, home: request.home), ownNetworkNamespace: ownNetwork,
+            identity: identity, ownNetworkNamespace: ownNetwork,
             procReadWrite: request.procReadWrite,
             ttyGroup: mapping.gidMap.contains { $0.contains(ttyGroup) } ? ttyGroup : nil,
-            chrootFallback: request.allowChrootFallback)
+            chrootFallback: request.allowChrootFallback, userMounts: userMounts)
         setup += layout.steps(host: host)
 
         let process = ProcessPlan(
@@ -59,7 +63,8 @@ public enum Planner {
             mode: mode, name: request.name, hostname: hostname, namespaces: namespaces, idMapping: mapping,
             setup: setup, process: process,
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
-                + SecurityMechanisms.privileges(uid: uid, gid: gid) + SecurityMechanisms.notYetAvailable)
+                + SecurityMechanisms.privileges(uid: uid, gid: gid) + SecurityMechanisms.notYetAvailable
+                + volumeOwnership(request: request, mapping: mapping, uid: uid))
     }
 
     static func resolveRootfs(_ rootfs: String?, host: any HostProbe) throws(NucleusError) -> String {
@@ -82,6 +87,20 @@ public enum Planner {
         for fd in 0..<count where !host.isOpen(fileDescriptor: Int32(3 + fd)) {
             throw NucleusError("--preserve-fds \(count): fd \(3 + fd) is not open", syscall: "fcntl", errno: 9)
         }
+    }
+
+    /// Who owns, on the host, what the workload writes into read-write volumes.
+    static func volumeOwnership(request: Request, mapping: IDMapping, uid: UInt32) -> [Mechanism] {
+        guard request.volumes.contains(where: { !$0.readOnly }) else { return [] }
+        let hostUID = mapping.uidMap.first { $0.contains(uid) }.map { $0.hostID + (uid - $0.containerID) } ?? uid
+        if mapping.rootless {
+            return [Mechanism(name: "volume_ownership", status: .enforced, detail: "files written to volumes belong to the caller (uid \(hostUID))")]
+        }
+        return [
+            Mechanism(
+                name: "volume_ownership", status: .degraded,
+                detail: "files written to read-write volumes belong on the host to uid \(hostUID), the workload's mapped id: idmapped volume mounts are not implemented yet")
+        ]
     }
 
     static func isolationMechanisms(request: Request, namespaces: [Namespace], mapping: IDMapping) -> [Mechanism] {

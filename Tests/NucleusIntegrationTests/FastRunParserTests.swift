@@ -15,6 +15,7 @@ import Testing
         ["--userns-base", "200000", "--user", "1000", "--group", "1001", "--home", "/h", "--workdir", "/w", "--", "x"],
         ["-e", "A=1", "--env", "B=2", "--env=C", "--env-file", "/f", "--env-file", "/g", "--", "x"],
         ["--preserve-fds", "2", "--terminal", "--name", "a", "--name", "b", "--", "x", "--", "y"],
+        ["--volume", "/a:/b:ro", "--volume=/c:/d", "--tmpfs", "/s:1M", "--tmpfs=/t", "--", "x"],
     ]
 
     @Test(arguments: accepted)

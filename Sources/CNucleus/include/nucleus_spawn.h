@@ -35,6 +35,8 @@ enum nucleus_op_kind {
 #define NUCLEUS_OP_PREOPEN 0x2u         /* open source before the first mount (it may be shadowed later) */
 #define NUCLEUS_OP_RECURSIVE 0x4u       /* bind or setattr the whole subtree */
 #define NUCLEUS_OP_CHROOT_FALLBACK 0x8u /* pivot_root failure may fall back to chroot */
+#define NUCLEUS_OP_IN_ROOT 0x10u        /* target is resolved inside spec->root_path with
+                                           RESOLVE_IN_ROOT: symlinks cannot lead out */
 
 struct nucleus_op {
     uint32_t kind;
@@ -60,7 +62,7 @@ enum nucleus_syscall {
     NUCLEUS_SYS_CHROOT, NUCLEUS_SYS_SETHOSTNAME, NUCLEUS_SYS_SOCKET, NUCLEUS_SYS_IOCTL,
     NUCLEUS_SYS_UNSHARE, NUCLEUS_SYS_CLONE, NUCLEUS_SYS_CAPSET, NUCLEUS_SYS_SETSID,
     NUCLEUS_SYS_SETPGID, NUCLEUS_SYS_TCSETPGRP, NUCLEUS_SYS_CLOSE_RANGE, NUCLEUS_SYS_FCNTL,
-    NUCLEUS_SYS_EXECVE, NUCLEUS_SYS_SIGPROCMASK, NUCLEUS_SYS_FAULT_INJECTED
+    NUCLEUS_SYS_EXECVE, NUCLEUS_SYS_SIGPROCMASK, NUCLEUS_SYS_FAULT_INJECTED, NUCLEUS_SYS_OPENAT2
 };
 
 /* Steps that are not entries of the op list have negative indices. */
@@ -92,6 +94,7 @@ struct nucleus_spec {
     uint64_t clone_flags;         /* CLONE_NEW* passed to clone3 */
     struct nucleus_op *ops;
     uint32_t n_ops;
+    const char *root_path;        /* where the new root is assembled (for NUCLEUS_OP_IN_ROOT) */
     int32_t fault_step;           /* op index that fails on purpose (tests); -1: none */
 
     int32_t setgroups_allowed;    /* 0 when /proc/pid/setgroups is "deny" (rootless) */

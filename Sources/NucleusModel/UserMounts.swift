@@ -1,0 +1,65 @@
+/// `--volume SRC:DEST[:ro|rw]`: a host file or directory bound into the container.
+public struct VolumeMount: Sendable, Equatable, Codable {
+    public var source: String
+    public var destination: String
+    public var readOnly: Bool
+
+    public init(source: String, destination: String, readOnly: Bool) {
+        self.source = source
+        self.destination = destination
+        self.readOnly = readOnly
+    }
+
+    public init(parsing text: String) throws(NucleusError) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (2...3).contains(parts.count), !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw .invalid("--volume \(text): expected SRC:DEST[:ro|rw]")
+        }
+        source = parts[0]
+        destination = parts[1]
+        readOnly = try parts.count == 3 ? Self.accessMode(parts[2], flag: "--volume", text: text) : false
+    }
+
+    static func accessMode(_ word: String, flag: String, text: String) throws(NucleusError) -> Bool {
+        switch word {
+        case "ro": return true
+        case "rw": return false
+        default: throw .invalid("\(flag) \(text): \"\(word)\" is neither ro nor rw")
+        }
+    }
+}
+
+/// `--tmpfs DEST[:SIZE][:ro|rw]`: a size-limited scratch tmpfs owned by the workload.
+public struct TmpfsMount: Sendable, Equatable, Codable {
+    public static let defaultSize = ByteSize(bytes: 64 << 20)
+
+    public var destination: String
+    public var size: ByteSize
+    public var readOnly: Bool
+
+    public init(destination: String, size: ByteSize = Self.defaultSize, readOnly: Bool = false) {
+        self.destination = destination
+        self.size = size
+        self.readOnly = readOnly
+    }
+
+    public init(parsing text: String) throws(NucleusError) {
+        var parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (1...3).contains(parts.count), !parts[0].isEmpty else {
+            throw .invalid("--tmpfs \(text): expected DEST[:SIZE][:ro|rw]")
+        }
+        destination = parts.removeFirst()
+        readOnly = false
+        size = Self.defaultSize
+        if let last = parts.last, last == "ro" || last == "rw" {
+            readOnly = last == "ro"
+            parts.removeLast()
+        }
+        if let sizeText = parts.first {
+            guard parts.count == 1, let parsed = ByteSize(parsing: sizeText), parsed.bytes > 0 else {
+                throw .invalid("--tmpfs \(text): \"\(parts.joined(separator: ":"))\" is not a size like 64M")
+            }
+            size = parsed
+        }
+    }
+}
