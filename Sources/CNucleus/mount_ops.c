@@ -47,7 +47,7 @@ static void do_bind(const struct nucleus_spec *spec, uint32_t i) {
     /* A source inside the new root (a /proc mask, a read-only self-bind) takes
      * the classic bind: one mount(2), plus a remount when attributes are
      * asked. The detached-tree path below costs ~45 us a step on /proc. */
-    if (!(op->flags & NUCLEUS_OP_PREOPEN)) {
+    if (!(op->flags & (NUCLEUS_OP_PREOPEN | NUCLEUS_OP_DETACHED_TREE))) {
         unsigned long rec = (op->flags & NUCLEUS_OP_RECURSIVE) ? MS_REC : 0;
         if (mount(op->source, op->target, NULL, MS_BIND | rec, NULL) < 0) {
             fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, errno);
@@ -70,17 +70,22 @@ static void do_bind(const struct nucleus_spec *spec, uint32_t i) {
     int recursive = (op->flags & NUCLEUS_OP_RECURSIVE) != 0;
     if (recursive)
         flags |= AT_RECURSIVE;
-    int tree = nucleus_open_tree(dirfd, path, flags);
-    if (tree < 0) {
-        fail_or_skip(spec, i, NUCLEUS_SYS_OPEN_TREE, errno);
-        return;
+    int tree;
+    if (op->flags & NUCLEUS_OP_DETACHED_TREE) {
+        tree = op->source_fd; /* built by the host side, attributes and idmap set */
+    } else {
+        tree = nucleus_open_tree(dirfd, path, flags);
+        if (tree < 0) {
+            fail_or_skip(spec, i, NUCLEUS_SYS_OPEN_TREE, errno);
+            return;
+        }
+        struct mount_attr attr;
+        memset(&attr, 0, sizeof attr);
+        attr.attr_set = op->attr_set;
+        attr.propagation = MS_PRIVATE;
+        if (nucleus_mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
+            nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_MOUNT_SETATTR, errno, NUCLEUS_EXIT_SETUP_FAILED);
     }
-    struct mount_attr attr;
-    memset(&attr, 0, sizeof attr);
-    attr.attr_set = op->attr_set;
-    attr.propagation = MS_PRIVATE;
-    if (nucleus_mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)
-        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_MOUNT_SETATTR, errno, NUCLEUS_EXIT_SETUP_FAILED);
     if (op->flags & NUCLEUS_OP_IN_ROOT) {
         int target = nucleus_open_in_root(spec, op->target, O_PATH);
         if (target < 0)

@@ -8,17 +8,22 @@ public enum UserMountPlanner {
     /// Trees a user mount may not be, enter or shadow (plus every `/lib*`).
     static let protectedTrees = ["/proc", "/dev", "/sys", "/usr", "/bin", "/sbin", "/etc", "/nix", "/run/secrets"]
 
-    /// - Parameter builtInMounts: destinations nucleus itself mounts (`/tmp`, the home).
+    /// - Parameters:
+    ///   - builtInMounts: destinations nucleus itself mounts (`/tmp`, the home).
+    ///   - workloadHostIDs: the workload's uid and gid as the host sees them, when
+    ///     read-write volumes should be idmapped to their owner (host root); nil
+    ///     for a rootless caller, whose workload already is the owner.
     public static func steps(
         volumes: [VolumeMount], tmpfs: [TmpfsMount], builtInMounts: [String], identity: EtcTree.Identity,
-        host: any HostProbe
+        workloadHostIDs: (uid: UInt32, gid: UInt32)?, host: any HostProbe
     ) throws(NucleusError) -> [SetupStep] {
         var planned: [(destination: String, steps: [SetupStep])] = []
         var taken = Set(builtInMounts)
         for volume in volumes {
             let flag = "--volume \(volume.source):\(volume.destination)"
             try checkDestination(volume.destination, flag: flag, taken: &taken)
-            planned.append((volume.destination, try volumeSteps(volume, flag: flag, host: host)))
+            planned.append(
+                (volume.destination, try volumeSteps(volume, flag: flag, workloadHostIDs: workloadHostIDs, host: host)))
         }
         for scratch in tmpfs {
             try checkDestination(scratch.destination, flag: "--tmpfs \(scratch.destination)", taken: &taken)
@@ -48,7 +53,9 @@ public enum UserMountPlanner {
         }
     }
 
-    static func volumeSteps(_ volume: VolumeMount, flag: String, host: any HostProbe) throws(NucleusError) -> [SetupStep] {
+    static func volumeSteps(
+        _ volume: VolumeMount, flag: String, workloadHostIDs: (uid: UInt32, gid: UInt32)?, host: any HostProbe
+    ) throws(NucleusError) -> [SetupStep] {
         guard volume.source.hasPrefix("/") else { throw .invalid("\(flag): the source must be an absolute path") }
         guard let resolved = host.resolve(volume.source) else {
             throw NucleusError("\(flag): the source does not exist", syscall: "realpath", path: volume.source, errno: 2)
@@ -64,7 +71,11 @@ public enum UserMountPlanner {
         }
         var options: MountOptions = [.noSuid, .noDev]
         if volume.readOnly { options.insert(.readOnly) }
-        steps.append(inRoot(.bind(host: resolved, at: volume.destination, options: options)))
+        var bind = inRoot(.bind(host: resolved, at: volume.destination, options: options))
+        if !volume.readOnly, let workload = workloadHostIDs, let owner = host.owner(of: resolved) {
+            bind.idmap = MountIDMap(diskUID: owner.uid, diskGID: owner.gid, hostUID: workload.uid, hostGID: workload.gid)
+        }
+        steps.append(bind)
         return steps
     }
 

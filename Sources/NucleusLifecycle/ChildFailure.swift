@@ -44,6 +44,7 @@ struct ChildFailure: Equatable {
         NUCLEUS_STEP_EXEC.rawValue: "prepare the workload's exec",
     ]
 
+    /// Also names the failing step of `nucleus_idmapped_tree`.
     static let syscallNames: [Int32: String] = [
         Int32(NUCLEUS_SYS_NONE.rawValue): "setup",
         Int32(NUCLEUS_SYS_SETRESUID.rawValue): "setresuid", Int32(NUCLEUS_SYS_SETRESGID.rawValue): "setresgid",

@@ -19,7 +19,7 @@ final class LaunchSpec {
     private let argv: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let envp: UnsafeMutablePointer<UnsafePointer<CChar>?>
 
-    init(plan: Plan, faultStep: Int32) {
+    init(plan: Plan, faultStep: Int32, detachedTrees: [Int: Int32] = [:]) {
         ops = .allocate(capacity: max(plan.setup.count, 1))
         argv = .allocate(capacity: plan.process.argv.count + 1)
         envp = .allocate(capacity: plan.process.environment.count + 1)
@@ -27,6 +27,10 @@ final class LaunchSpec {
         var beforePivot = true
         for (index, step) in plan.setup.enumerated() {
             ops[index] = op(for: step, beforePivot: beforePivot)
+            if let tree = detachedTrees[index] {
+                ops[index].source_fd = tree
+                ops[index].flags = (ops[index].flags & ~NUCLEUS_OP_PREOPEN) | NUCLEUS_OP_DETACHED_TREE
+            }
             if step.kind == .pivotRoot { beforePivot = false }
         }
         for (index, word) in plan.process.argv.enumerated() { argv[index] = UnsafePointer(copy(word)) }

@@ -30,7 +30,9 @@ public struct Launcher {
         defer { close(signalFD) }
 
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
-        let spec = LaunchSpec(plan: plan, faultStep: faultStep)
+        let volumes = try IdmappedVolumes(plan: plan)
+        defer { volumes.close() }
+        let spec = LaunchSpec(plan: plan, faultStep: faultStep, detachedTrees: volumes.trees)
         var pidfd: Int32 = -1
         var syncFD: Int32 = -1
         var errorFD: Int32 = -1

@@ -13,6 +13,8 @@ public protocol HostProbe: Sendable {
     func resolve(_ path: String) -> String?
     func readTextFile(_ path: String) throws(NucleusError) -> String
     func isOpen(fileDescriptor: Int32) -> Bool
+    /// The owner of `path` (following symlinks), or nil if it does not exist.
+    func owner(of path: String) -> (uid: UInt32, gid: UInt32)?
 }
 
 public enum HostEntry: Sendable, Equatable {

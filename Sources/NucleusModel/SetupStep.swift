@@ -34,6 +34,9 @@ public struct SetupStep: Sendable, Equatable, Codable {
     /// The target is looked up inside the new root with every symlink confined
     /// to it (`openat2` with `RESOLVE_IN_ROOT`): for paths that cross host content.
     public var resolveInRoot: Bool
+    /// For a read-write volume bound as host root: the idmap that gives the
+    /// workload the host directory's owner (built by the host side before clone).
+    public var idmap: MountIDMap?
 
     public init(
         kind: Kind, target: String, source: String? = nil, sourceInContainer: Bool = false,
@@ -52,6 +55,7 @@ public struct SetupStep: Sendable, Equatable, Codable {
         self.recursive = recursive
         self.chrootFallback = chrootFallback
         self.resolveInRoot = resolveInRoot
+        idmap = nil
     }
 
     public static func mount(
@@ -102,7 +106,8 @@ extension SetupStep {
             return "mount \(fstype ?? "?") on \(target)" + (opts.isEmpty ? "" : " (\(opts))")
         case .bind:
             let from = sourceInContainer && source == target ? "itself" : (source ?? "?")
-            let opts = options.names.joined(separator: ",")
+            let opts = (options.names + (idmap.map { ["idmapped \($0.diskUID):\($0.diskGID)=workload"] } ?? []))
+                .joined(separator: ",")
             return "bind \(target) from \(from)" + (opts.isEmpty ? "" : " (\(opts))")
         case .setAttributes:
             return "remount \(target) (\(options.names.joined(separator: ",")))"
@@ -122,5 +127,22 @@ extension SetupStep {
         case .timeOffsets:
             return "time namespace offsets \(data?.split(separator: "\n").joined(separator: "; ") ?? "")"
         }
+    }
+}
+
+/// Files on disk owned by `diskUID`/`diskGID` appear to belong to the workload,
+/// whose ids the host kernel sees as `hostUID`/`hostGID`; what the workload
+/// creates is stored as `diskUID`/`diskGID`.
+public struct MountIDMap: Sendable, Equatable, Codable {
+    public var diskUID: UInt32
+    public var diskGID: UInt32
+    public var hostUID: UInt32
+    public var hostGID: UInt32
+
+    public init(diskUID: UInt32, diskGID: UInt32, hostUID: UInt32, hostGID: UInt32) {
+        self.diskUID = diskUID
+        self.diskGID = diskGID
+        self.hostUID = hostUID
+        self.hostGID = hostGID
     }
 }

@@ -63,6 +63,12 @@ public struct LiveHost: HostProbe {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    public func owner(of path: String) -> (uid: UInt32, gid: UInt32)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (info.st_uid, info.st_gid)
+    }
+
     public func isOpen(fileDescriptor: Int32) -> Bool {
         fcntl(fileDescriptor, F_GETFD) >= 0
     }

@@ -47,7 +47,9 @@ public enum Planner {
         let identity = EtcTree.Identity(uid: uid, gid: gid, home: request.home)
         let userMounts = try UserMountPlanner.steps(
             volumes: request.volumes, tmpfs: request.tmpfsMounts, builtInMounts: ["/tmp", request.home],
-            identity: identity, host: host)
+            identity: identity,
+            workloadHostIDs: mapping.rootless ? nil : (hostID(uid, in: mapping.uidMap), hostID(gid, in: mapping.gidMap)),
+            host: host)
         let layout = RootfsLayout(
             sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
             identity: identity, ownNetworkNamespace: ownNetwork,
@@ -92,15 +94,16 @@ public enum Planner {
     /// Who owns, on the host, what the workload writes into read-write volumes.
     static func volumeOwnership(request: Request, mapping: IDMapping, uid: UInt32) -> [Mechanism] {
         guard request.volumes.contains(where: { !$0.readOnly }) else { return [] }
-        let hostUID = mapping.uidMap.first { $0.contains(uid) }.map { $0.hostID + (uid - $0.containerID) } ?? uid
-        if mapping.rootless {
-            return [Mechanism(name: "volume_ownership", status: .enforced, detail: "files written to volumes belong to the caller (uid \(hostUID))")]
-        }
-        return [
-            Mechanism(
-                name: "volume_ownership", status: .degraded,
-                detail: "files written to read-write volumes belong on the host to uid \(hostUID), the workload's mapped id: idmapped volume mounts are not implemented yet")
-        ]
+        let detail =
+            mapping.rootless
+            ? "files written to volumes belong to the caller (uid \(hostID(uid, in: mapping.uidMap)))"
+            : "read-write volumes are idmapped: what the workload writes belongs on the host to the directory's owner"
+        return [Mechanism(name: "volume_ownership", status: .enforced, detail: detail)]
+    }
+
+    /// The host id a container id maps to (the id itself when unmapped, which validation rules out).
+    static func hostID(_ id: UInt32, in map: [IDMapEntry]) -> UInt32 {
+        map.first { $0.contains(id) }.map { $0.hostID + (id - $0.containerID) } ?? id
     }
 
     static func isolationMechanisms(request: Request, namespaces: [Namespace], mapping: IDMapping) -> [Mechanism] {

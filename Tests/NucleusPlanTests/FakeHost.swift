@@ -43,6 +43,10 @@ struct FakeHost: HostProbe {
     }
 
     func isOpen(fileDescriptor: Int32) -> Bool { openDescriptors.contains(fileDescriptor) }
+
+    var owners: [String: (uid: UInt32, gid: UInt32)] = [:]
+
+    func owner(of path: String) -> (uid: UInt32, gid: UInt32)? { owners[path] ?? (entries[path] == nil ? nil : (0, 0)) }
 }
 
 extension Plan {

@@ -175,3 +175,57 @@ import Testing
         #expect(decoded == plan)
     }
 }
+
+@Suite struct UserMountPlannerTests {
+    func plan(_ configure: (inout Request) -> Void, host: FakeHost = FakeHost()) throws -> Plan {
+        var request = Request(command: ["/bin/true"])
+        configure(&request)
+        return try Planner.plan(request, host: host)
+    }
+
+    var hostWithData: FakeHost {
+        var host = FakeHost()
+        host.entries["/srv"] = .directory
+        host.entries["/srv/data"] = .directory
+        host.entries["/srv/file"] = .file
+        host.owners["/srv/data"] = (1234, 4321)
+        return host
+    }
+
+    @Test func parentsMountBeforeChildrenAndEverythingResolvesInRoot() throws {
+        let plan = try plan(
+            {
+                $0.tmpfsMounts = [TmpfsMount(destination: "/data/scratch")]
+                $0.volumes = [VolumeMount(source: "/srv/data", destination: "/data", readOnly: true)]
+            }, host: hostWithData)
+        let volume = try #require(plan.index(.bind, "/data"))
+        let scratch = try #require(plan.index(.mount, "/data/scratch"))
+        #expect(volume < scratch)
+        #expect(scratch < plan.index(.pivotRoot, "/")!)
+        for step in plan.setup[volume...scratch] { #expect(step.resolveInRoot, "\(step.summary)") }
+    }
+
+    @Test func onlyReadWriteVolumesOfHostRootAreIdmappedToTheirOwner() throws {
+        let plan = try plan(
+            {
+                $0.user = 1000
+                $0.volumes = [
+                    VolumeMount(source: "/srv/data", destination: "/rw", readOnly: false),
+                    VolumeMount(source: "/srv/data", destination: "/ro", readOnly: true),
+                ]
+            }, host: hostWithData)
+        #expect(plan.step(.bind, "/rw")?.idmap == MountIDMap(diskUID: 1234, diskGID: 4321, hostUID: 101_000, hostGID: 101_000))
+        #expect(plan.step(.bind, "/ro")?.idmap == nil)
+        #expect(plan.mechanisms.first { $0.name == "volume_ownership" }?.status == .enforced)
+        var rootless = hostWithData
+        rootless.effectiveUID = 1000
+        let rootlessPlan = try self.plan({ $0.volumes = [VolumeMount(source: "/srv/data", destination: "/rw", readOnly: false)] }, host: rootless)
+        #expect(rootlessPlan.step(.bind, "/rw")?.idmap == nil)
+    }
+
+    @Test func fileVolumesGetAFileMountPoint() throws {
+        let plan = try plan({ $0.volumes = [VolumeMount(source: "/srv/file", destination: "/etc2/app.conf", readOnly: true)] }, host: hostWithData)
+        #expect(plan.step(.writeFile, "/etc2/app.conf") != nil)
+        #expect(plan.step(.makeDirectory, "/etc2")?.resolveInRoot == true)
+    }
+}

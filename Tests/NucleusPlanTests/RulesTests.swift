@@ -102,3 +102,24 @@ import Testing
         #expect(ContainerPath.ancestors(of: "/").isEmpty)
     }
 }
+
+@Suite struct UserMountParsingTests {
+    @Test func volumesParseSourceDestinationAndMode() throws {
+        #expect(try VolumeMount(parsing: "/a:/b") == VolumeMount(source: "/a", destination: "/b", readOnly: false))
+        #expect(try VolumeMount(parsing: "/a:/b:ro").readOnly)
+        #expect(try !VolumeMount(parsing: "/a:/b:rw").readOnly)
+        for bad in ["/a", "/a:", ":/b", "/a:/b:rx", "/a:/b:ro:x"] {
+            #expect(throws: NucleusError.self) { try VolumeMount(parsing: bad) }
+        }
+    }
+
+    @Test func tmpfsParsesSizeAndMode() throws {
+        #expect(try TmpfsMount(parsing: "/s") == TmpfsMount(destination: "/s"))
+        #expect(try TmpfsMount(parsing: "/s:1M").size.bytes == 1 << 20)
+        #expect(try TmpfsMount(parsing: "/s:ro").readOnly)
+        #expect(try TmpfsMount(parsing: "/s:2G:ro") == TmpfsMount(destination: "/s", size: ByteSize(bytes: 2 << 30), readOnly: true))
+        for bad in ["", "/s:big", "/s:0", "/s:1M:ro:x", "/s:ro:1M"] {
+            #expect(throws: NucleusError.self) { try TmpfsMount(parsing: bad) }
+        }
+    }
+}

@@ -35,6 +35,7 @@ enum nucleus_op_kind {
 #define NUCLEUS_OP_PREOPEN 0x2u         /* open source before the first mount (it may be shadowed later) */
 #define NUCLEUS_OP_RECURSIVE 0x4u       /* bind or setattr the whole subtree */
 #define NUCLEUS_OP_CHROOT_FALLBACK 0x8u /* pivot_root failure may fall back to chroot */
+#define NUCLEUS_OP_DETACHED_TREE 0x20u  /* source_fd already holds the finished tree to attach */
 #define NUCLEUS_OP_IN_ROOT 0x10u        /* target is resolved inside spec->root_path with
                                            RESOLVE_IN_ROOT: symlinks cannot lead out */
 
@@ -121,6 +122,16 @@ struct nucleus_spec {
  * blocked before the call (the child keeps them blocked until its own setup).
  */
 pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd, int *error_read_fd);
+
+/*
+ * For a read-write volume, run by the host side before nucleus_spawn: a
+ * detached recursive clone of `source` with `attr_set` and an idmap under
+ * which files owned by disk_uid/disk_gid belong to the workload, whose ids the
+ * host sees as host_uid/host_gid. Returns the tree's fd (>= min_fd) or -errno,
+ * with *failed_syscall naming the step (a nucleus_syscall value).
+ */
+int nucleus_idmapped_tree(const char *source, uint64_t attr_set, uint32_t disk_uid, uint32_t host_uid,
+                          uint32_t disk_gid, uint32_t host_gid, int min_fd, int *failed_syscall);
 
 /* Thin wrappers for system calls glibc 2.36 does not expose. */
 int nucleus_pidfd_send_signal(int pidfd, int sig);
