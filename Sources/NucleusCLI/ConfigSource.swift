@@ -15,8 +15,6 @@ enum ConfigSource {
         }
         guard let fd, fd >= 0 else { throw .invalid("--config-fd needs a descriptor number") }
         let origin = "--config-fd \(fd)"
-        let text = try LiveHost().readTextFile("/proc/self/fd/\(fd)")
-        close(fd)
-        return try ConfigDocument(text: text, origin: origin)
+        return try ConfigDocument(text: LiveHost().readDescriptor(fd, flag: "--config-fd"), origin: origin)
     }
 }

@@ -56,6 +56,7 @@ enum FastRunParser {
         "--env": string { $0.env.append($1) },
         "-e": string { $0.env.append($1) },
         "--env-file": string { $0.envFile.append($1) },
+        "--env-fd": number { $0.envFd = $1 },
         "--preserve-fds": number { $0.preserveFds = $1 },
         "--terminal": .flag { $0.terminal = true },
         "--workdir": string { $0.workdir = $1 },

@@ -1,4 +1,5 @@
 import NucleusModel
+import NucleusPlan
 
 /// The sandbox flags as plain values: what `SandboxOptions` (swift-argument-parser)
 /// and `FastRunParser` both produce, and the one place they become a `Request`.
@@ -20,6 +21,7 @@ struct SandboxFlags: Equatable {
     var group: UInt32?
     var env: [String] = []
     var envFile: [String] = []
+    var envFd: Int32?
     var preserveFds: Int?
     var terminal = false
     var workdir: String?
@@ -51,6 +53,11 @@ struct SandboxFlags: Equatable {
         request.group = group
         request.environment = env
         request.envFiles = envFile
+        if let envFd {
+            let origin = "--env-fd \(envFd)"
+            let text = try LiveHost().readDescriptor(envFd, flag: "--env-fd")
+            request.sensitiveEnvironment = try EnvironmentDocument.assignments(from: text, origin: origin)
+        }
         request.preserveFDs = preserveFds ?? 0
         request.terminal = terminal
         request.workdir = workdir

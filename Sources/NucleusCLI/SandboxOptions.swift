@@ -63,6 +63,12 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read KEY=VALUE lines from a file.", valueName: "path"))
     var envFile: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Read variables from descriptor N: a JSON object of strings or an array of KEY=VALUE (values never shown).",
+            valueName: "n"))
+    var envFd: Int32?
+
     @Option(help: ArgumentHelp("Pass fds 3..3+N-1 to the workload.", valueName: "n"))
     var preserveFds: Int?
 
@@ -94,6 +100,7 @@ struct SandboxOptions: ParsableArguments {
             allowHostNetwork: allowHostNetwork, timeNamespace: timeNamespace, timeOffsetMonotonic: timeOffsetMonotonic,
             timeOffsetBoottime: timeOffsetBoottime, usernsBase: usernsBase, procReadWrite: procReadWrite,
             allowChrootFallback: allowChrootFallback, home: home, user: user, group: group, env: env, envFile: envFile,
+            envFd: envFd,
             preserveFds: preserveFds, terminal: terminal, workdir: workdir, volume: volume, tmpfs: tmpfs,
             command: command)
     }

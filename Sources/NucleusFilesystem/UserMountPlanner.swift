@@ -43,9 +43,11 @@ public enum UserMountPlanner {
         }
         let firstComponent = ContainerPath.components(of: destination).first ?? ""
         if firstComponent.hasPrefix("lib") {
-            throw .invalid("\(flag): \(destination) would replace or enter /\(firstComponent), which nucleus mounts read-only")
+            throw .invalid(
+                "\(flag): \(destination) would replace or enter /\(firstComponent), which nucleus mounts read-only")
         }
-        for tree in protectedTrees where destination == tree || destination.hasPrefix(tree + "/") || tree.hasPrefix(destination + "/") {
+        for tree in protectedTrees
+        where destination == tree || destination.hasPrefix(tree + "/") || tree.hasPrefix(destination + "/") {
             throw .invalid("\(flag): \(destination) would replace, enter or shadow \(tree)")
         }
         guard taken.insert(destination).inserted else {
@@ -73,7 +75,8 @@ public enum UserMountPlanner {
         if volume.readOnly { options.insert(.readOnly) }
         var bind = inRoot(.bind(host: resolved, at: volume.destination, options: options))
         if !volume.readOnly, let workload = workloadHostIDs, let owner = host.owner(of: resolved) {
-            bind.idmap = MountIDMap(diskUID: owner.uid, diskGID: owner.gid, hostUID: workload.uid, hostGID: workload.gid)
+            bind.idmap = MountIDMap(
+                diskUID: owner.uid, diskGID: owner.gid, hostUID: workload.uid, hostGID: workload.gid)
         }
         steps.append(bind)
         return steps

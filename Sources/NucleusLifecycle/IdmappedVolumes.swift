@@ -1,10 +1,11 @@
+import CNucleus
+import NucleusModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import CNucleus
-import NucleusModel
 
 /// The idmapped trees of read-write volumes, built on the host side before
 /// clone (the child is not privileged over the host's filesystems) and handed

@@ -22,7 +22,8 @@ final class LaunchSpec {
     init(plan: Plan, faultStep: Int32, detachedTrees: [Int: Int32] = [:]) {
         ops = .allocate(capacity: max(plan.setup.count, 1))
         argv = .allocate(capacity: plan.process.argv.count + 1)
-        envp = .allocate(capacity: plan.process.environment.count + 1)
+        let environment = plan.process.environment + plan.process.sensitiveEnvironment
+        envp = .allocate(capacity: environment.count + 1)
 
         var beforePivot = true
         for (index, step) in plan.setup.enumerated() {
@@ -35,8 +36,8 @@ final class LaunchSpec {
         }
         for (index, word) in plan.process.argv.enumerated() { argv[index] = UnsafePointer(copy(word)) }
         argv[plan.process.argv.count] = nil
-        for (index, entry) in plan.process.environment.enumerated() { envp[index] = UnsafePointer(copy(entry)) }
-        envp[plan.process.environment.count] = nil
+        for (index, entry) in environment.enumerated() { envp[index] = UnsafePointer(copy(entry)) }
+        envp[environment.count] = nil
 
         spec.clone_flags = Self.cloneFlags(plan.namespaces)
         spec.ops = ops

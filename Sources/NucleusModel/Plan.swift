@@ -77,13 +77,23 @@ public struct ProcessPlan: Sendable, Equatable, Codable {
     public var gid: UInt32
     public var terminal: Bool
     public var preserveFDs: Int
+    /// Variables from `--env-fd`: passed to the workload, never printed or
+    /// encoded (only their names are, in `sensitiveNames`).
+    public var sensitiveEnvironment: [String] = []
+    public var sensitiveNames: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case argv, environment, searchPath, workdir, uid, gid, terminal, preserveFDs, sensitiveNames
+    }
 
     public init(
-        argv: [String], environment: [String], searchPath: String, workdir: String, uid: UInt32, gid: UInt32,
-        terminal: Bool, preserveFDs: Int
+        argv: [String], environment: [String], sensitiveEnvironment: [String] = [], searchPath: String,
+        workdir: String, uid: UInt32, gid: UInt32, terminal: Bool, preserveFDs: Int
     ) {
         self.argv = argv
         self.environment = environment
+        self.sensitiveEnvironment = sensitiveEnvironment
+        sensitiveNames = sensitiveEnvironment.map { String($0.prefix { $0 != "=" }) }
         self.searchPath = searchPath
         self.workdir = workdir
         self.uid = uid

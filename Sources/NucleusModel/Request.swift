@@ -21,6 +21,8 @@ public struct Request: Sendable, Equatable, Codable {
     /// `-e KEY=VALUE` or `-e KEY` (take the caller's value), in order.
     public var environment: [String]
     public var envFiles: [String]
+    /// `KEY=VALUE` pairs read from `--env-fd`: never shown in plan output.
+    public var sensitiveEnvironment: [String]
     public var preserveFDs: Int
     public var terminal: Bool
     public var workdir: String?
@@ -50,6 +52,7 @@ public struct Request: Sendable, Equatable, Codable {
         group = nil
         environment = []
         envFiles = []
+        sensitiveEnvironment = []
         preserveFDs = 0
         terminal = false
         workdir = nil

@@ -49,14 +49,23 @@ public struct LiveHost: HostProbe {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw NucleusError("cannot read \(path)", syscall: "open", path: path, errno: errno) }
         defer { close(fd) }
+        return try Self.readToEnd(fd, what: path)
+    }
+
+    /// Reads an inherited descriptor (`--config-fd`, `--env-fd`) to its end and closes it.
+    public func readDescriptor(_ fd: Int32, flag: String) throws(NucleusError) -> String {
+        guard fd > 2 else { throw .invalid("\(flag) \(fd): use a descriptor above 2, not stdin, stdout or stderr") }
+        defer { close(fd) }
+        return try Self.readToEnd(fd, what: "\(flag) \(fd)")
+    }
+
+    static func readToEnd(_ fd: Int32, what: String) throws(NucleusError) -> String {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
-            guard count >= 0 else {
-                throw NucleusError("cannot read \(path)", syscall: "read", path: path, errno: errno)
-            }
+            guard count >= 0 else { throw NucleusError("cannot read \(what)", syscall: "read", errno: errno) }
             if count == 0 { break }
             bytes += chunk[..<count]
         }

@@ -31,6 +31,7 @@ public enum PlanRenderer {
                 + ", all others closed")
         lines.append("  environment:")
         lines += plan.process.environment.map { "    \($0)" }
+        lines += plan.process.sensitiveNames.map { "    \($0)=<from --env-fd, not shown>" }
         lines.append("setup (in order):")
         for (index, step) in plan.setup.enumerated() {
             let number = String(index + 1)

@@ -34,7 +34,8 @@ public enum Planner {
         for path in request.envFiles { envFiles.append((path, try host.readTextFile(path))) }
         let environment = try EnvironmentPolicy.build(
             home: request.home, terminal: host.hasTerminal ? host.environmentValue("TERM") ?? "xterm" : nil,
-            assignments: request.environment, envFiles: envFiles, caller: host.environmentValue)
+            assignments: request.environment, envFiles: envFiles, sensitive: request.sensitiveEnvironment,
+            caller: host.environmentValue)
 
         let ownNetwork = namespaces.contains(.network)
         var setup: [SetupStep] = []
@@ -48,7 +49,8 @@ public enum Planner {
         let userMounts = try UserMountPlanner.steps(
             volumes: request.volumes, tmpfs: request.tmpfsMounts, builtInMounts: ["/tmp", request.home],
             identity: identity,
-            workloadHostIDs: mapping.rootless ? nil : (hostID(uid, in: mapping.uidMap), hostID(gid, in: mapping.gidMap)),
+            workloadHostIDs: mapping.rootless
+                ? nil : (hostID(uid, in: mapping.uidMap), hostID(gid, in: mapping.gidMap)),
             host: host)
         let layout = RootfsLayout(
             sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
@@ -59,7 +61,8 @@ public enum Planner {
         setup += layout.steps(host: host)
 
         let process = ProcessPlan(
-            argv: request.command, environment: environment, searchPath: EnvironmentPolicy.defaultPath,
+            argv: request.command, environment: environment.visible, sensitiveEnvironment: environment.sensitive,
+            searchPath: EnvironmentPolicy.defaultPath,
             workdir: workdir, uid: uid, gid: gid, terminal: request.terminal, preserveFDs: request.preserveFDs)
         return Plan(
             mode: mode, name: request.name, hostname: hostname, namespaces: namespaces, idMapping: mapping,

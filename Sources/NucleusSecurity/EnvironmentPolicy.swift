@@ -17,20 +17,28 @@ public enum EnvironmentPolicy {
         name.hasPrefix("LD_") || refusedNames.contains(name)
     }
 
+    /// The workload's variables: those the plan may print, and those it must not.
+    public struct Result: Equatable {
+        public var visible: [String]
+        public var sensitive: [String]
+    }
+
     /// - Parameters:
     ///   - assignments: `-e` values in order: `KEY=VALUE`, or `KEY` to copy the caller's value.
-    ///   - envFileLines: the lines of each `--env-file`, with the file's name for errors.
+    ///   - envFiles: the contents of each `--env-file`, with the file's name for errors.
+    ///   - sensitive: `KEY=VALUE` pairs read from `--env-fd`; kept out of plan output.
     public static func build(
         home: String, terminal: String?, assignments: [String], envFiles: [(path: String, contents: String)],
-        caller: (String) -> String?
-    ) throws(NucleusError) -> [String] {
+        sensitive: [String] = [], caller: (String) -> String?
+    ) throws(NucleusError) -> Result {
         // A few dozen entries at most: an ordered list beats hashing here.
-        var entries: [(name: String, value: String)] = []
-        func set(_ name: String, _ value: String) {
+        var entries: [(name: String, value: String, sensitive: Bool)] = []
+        func set(_ name: String, _ value: String, sensitive: Bool = false) {
             if let index = entries.firstIndex(where: { $0.name == name }) {
                 entries[index].value = value
+                entries[index].sensitive = sensitive
             } else {
-                entries.append((name, value))
+                entries.append((name, value, sensitive))
             }
         }
         set("PATH", defaultPath)
@@ -47,11 +55,18 @@ public enum EnvironmentPolicy {
                 if let value { set(name, value) }
             }
         }
+        for assignment in sensitive {
+            let name = String(assignment.prefix { $0 != "=" })
+            let (_, value) = try parse(assignment, origin: "--env-fd variable \(name)", caller: { _ in nil })
+            if let value { set(name, value, sensitive: true) }
+        }
         for assignment in assignments {
             let (name, value) = try parse(assignment, origin: "-e \(assignment)", caller: caller)
             if let value { set(name, value) }
         }
-        return entries.map { $0.name + "=" + $0.value }
+        return Result(
+            visible: entries.filter { !$0.sensitive }.map { $0.name + "=" + $0.value },
+            sensitive: entries.filter(\.sensitive).map { $0.name + "=" + $0.value })
     }
 
     /// `KEY=VALUE`, or `KEY` alone for the caller's value (nil when the caller has none).

@@ -80,8 +80,10 @@ import Testing
 
     @Test func withTheFlagTheContainerRunsChrootedAndStillIsolated() throws {
         let result = try NucleusBinary.run(
-            ["run", "--allow-chroot-fallback", "--", "/bin/sh", "-c",
-             "ls / | tr '\\n' ' '; test -e /root && echo HOST-ROOT; grep CapEff /proc/self/status"],
+            [
+                "run", "--allow-chroot-fallback", "--", "/bin/sh", "-c",
+                "ls / | tr '\\n' ' '; test -e /root && echo HOST-ROOT; grep CapEff /proc/self/status",
+            ],
             environment: Self.faultAtPivot)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stdout.contains("HOST-ROOT"))

@@ -121,9 +121,15 @@ import Testing
     @Test func workloadStartsWithNoBlockedOrIgnoredSignals() throws {
         let result = try Process.runCapturing(
             "/bin/bash",
-            ["-c", "trap '' PIPE INT; \(NucleusBinary.path) run -- /bin/sh -c 'grep -E \"^Sig(Blk|Ign):\" /proc/self/status'"])
+            [
+                "-c",
+                "trap '' PIPE INT; \(NucleusBinary.path) run -- /bin/sh -c 'grep -E \"^Sig(Blk|Ign):\" /proc/self/status'",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.lines.map { $0.split(separator: "\t").last.map(String.init) } == ["0000000000000000", "0000000000000000"])
+        #expect(
+            result.stdout.lines.map { $0.split(separator: "\t").last.map(String.init) } == [
+                "0000000000000000", "0000000000000000",
+            ])
     }
 
     @Test func ctrlCEndsAWorkloadWithoutHandlers() throws {
@@ -172,5 +178,42 @@ extension FileHandle {
         let (lines, status) = try Self.statUnderATerminal("")
         #expect(status == 0)
         #expect(lines.first == "1 0 -1")
+    }
+}
+
+/// `--env-fd`: variables from a descriptor reach the workload and nothing else.
+@Suite struct EnvironmentDescriptorTests {
+    static func run(_ document: String, _ arguments: String) throws -> NucleusBinary.Result {
+        try Process.runCapturing(
+            "/bin/bash", ["-c", "\(NucleusBinary.path) run --env-fd 3 \(arguments) 3<<'EOF'\n\(document)\nEOF"])
+    }
+
+    @Test(arguments: [#"{"API_KEY": "s3cret-value", "B": "2"}"#, #"["API_KEY=s3cret-value", "B=2"]"#])
+    func variablesReachTheWorkload(_ document: String) throws {
+        let result = try Self.run(document, "-- /bin/sh -c 'echo $API_KEY $B'")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "s3cret-value 2\n")
+    }
+
+    @Test(arguments: ["", "--format json"])
+    func valuesNeverAppearInThePlan(_ format: String) throws {
+        let result = try Self.run(#"{"API_KEY": "s3cret-value"}"#, "--dry-run \(format) -- /bin/true")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("API_KEY"))
+        #expect(!result.stdout.contains("s3cret-value"))
+    }
+
+    @Test(arguments: [#"{"A": 1}"#, #"["A"]"#, "not json", #"{"LD_PRELOAD": "/x"}"#, "[1, 2]", #"{"A": {"b": "c"}}"#])
+    func malformedDocumentsStopBeforeStart(_ document: String) throws {
+        let result = try Self.run(document, "-- /bin/echo RAN")
+        #expect(result.status == 125)
+        #expect(!result.stdout.contains("RAN"))
+        #expect(result.stderr.lines.count == 1)
+        #expect(result.stderr.hasPrefix("nucleus: error: --env-fd"))
+    }
+
+    @Test func standardDescriptorsAreRefused() throws {
+        let result = try NucleusBinary.run(["run", "--env-fd", "0", "--", "/bin/true"])
+        #expect(result.status == 125)
     }
 }

@@ -114,7 +114,8 @@ import Testing
         let dir = try Self.hostDirectory("config")
         defer { try? FileManager.default.removeItem(at: dir) }
         try "from-config\n".write(to: dir.appendingPathComponent("f"), atomically: true, encoding: .utf8)
-        let json = #"{"volume": ["\#(dir.path):/data:ro"], "tmpfs": ["/scratch:2M"], "command": ["/bin/cat", "/data/f"]}"#
+        let json =
+            #"{"volume": ["\#(dir.path):/data:ro"], "tmpfs": ["/scratch:2M"], "command": ["/bin/cat", "/data/f"]}"#
         let result = try Process.runCapturing(
             "/bin/bash", ["-c", "\(NucleusBinary.path) run --config-fd 3 3<<'EOF'\n\(json)\nEOF"])
         #expect(result.status == 0, "\(result.stderr)")

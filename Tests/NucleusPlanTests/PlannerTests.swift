@@ -214,17 +214,22 @@ import Testing
                     VolumeMount(source: "/srv/data", destination: "/ro", readOnly: true),
                 ]
             }, host: hostWithData)
-        #expect(plan.step(.bind, "/rw")?.idmap == MountIDMap(diskUID: 1234, diskGID: 4321, hostUID: 101_000, hostGID: 101_000))
+        #expect(
+            plan.step(.bind, "/rw")?.idmap
+                == MountIDMap(diskUID: 1234, diskGID: 4321, hostUID: 101_000, hostGID: 101_000))
         #expect(plan.step(.bind, "/ro")?.idmap == nil)
         #expect(plan.mechanisms.first { $0.name == "volume_ownership" }?.status == .enforced)
         var rootless = hostWithData
         rootless.effectiveUID = 1000
-        let rootlessPlan = try self.plan({ $0.volumes = [VolumeMount(source: "/srv/data", destination: "/rw", readOnly: false)] }, host: rootless)
+        let rootlessPlan = try self.plan(
+            { $0.volumes = [VolumeMount(source: "/srv/data", destination: "/rw", readOnly: false)] }, host: rootless)
         #expect(rootlessPlan.step(.bind, "/rw")?.idmap == nil)
     }
 
     @Test func fileVolumesGetAFileMountPoint() throws {
-        let plan = try plan({ $0.volumes = [VolumeMount(source: "/srv/file", destination: "/etc2/app.conf", readOnly: true)] }, host: hostWithData)
+        let plan = try plan(
+            { $0.volumes = [VolumeMount(source: "/srv/file", destination: "/etc2/app.conf", readOnly: true)] },
+            host: hostWithData)
         #expect(plan.step(.writeFile, "/etc2/app.conf") != nil)
         #expect(plan.step(.makeDirectory, "/etc2")?.resolveInRoot == true)
     }

@@ -29,7 +29,8 @@ import Testing
     func build(_ assignments: [String], files: [(String, String)] = [], terminal: String? = nil) throws -> [String] {
         try EnvironmentPolicy.build(
             home: "/home/agent", terminal: terminal, assignments: assignments,
-            envFiles: files.map { (path: $0.0, contents: $0.1) }, caller: { $0 == "FROM_CALLER" ? "yes" : nil })
+            envFiles: files.map { (path: $0.0, contents: $0.1) }, caller: { $0 == "FROM_CALLER" ? "yes" : nil }
+        ).visible
     }
 
     @Test func baseIsPathHomeAndTermOnlyWithATerminal() throws {
@@ -117,9 +118,27 @@ import Testing
         #expect(try TmpfsMount(parsing: "/s") == TmpfsMount(destination: "/s"))
         #expect(try TmpfsMount(parsing: "/s:1M").size.bytes == 1 << 20)
         #expect(try TmpfsMount(parsing: "/s:ro").readOnly)
-        #expect(try TmpfsMount(parsing: "/s:2G:ro") == TmpfsMount(destination: "/s", size: ByteSize(bytes: 2 << 30), readOnly: true))
+        #expect(
+            try TmpfsMount(parsing: "/s:2G:ro")
+                == TmpfsMount(destination: "/s", size: ByteSize(bytes: 2 << 30), readOnly: true))
         for bad in ["", "/s:big", "/s:0", "/s:1M:ro:x", "/s:ro:1M"] {
             #expect(throws: NucleusError.self) { try TmpfsMount(parsing: bad) }
+        }
+    }
+}
+
+@Suite struct SensitiveEnvironmentTests {
+    @Test func envFdVariablesStayApartUnlessAFlagOverridesThem() throws {
+        let result = try EnvironmentPolicy.build(
+            home: "/h", terminal: nil, assignments: ["SHOWN=flag"], envFiles: [],
+            sensitive: ["TOKEN=abc", "SHOWN=hidden"], caller: { _ in nil })
+        #expect(result.sensitive == ["TOKEN=abc"])
+        #expect(result.visible.contains("SHOWN=flag"))
+        #expect(!result.visible.contains { $0.hasPrefix("TOKEN") })
+        #expect(throws: NucleusError.self) {
+            try EnvironmentPolicy.build(
+                home: "/h", terminal: nil, assignments: [], envFiles: [], sensitive: ["LD_AUDIT=x"],
+                caller: { _ in nil })
         }
     }
 }
