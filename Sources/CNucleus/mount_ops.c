@@ -49,12 +49,33 @@ static void do_bind(const struct nucleus_spec *spec, uint32_t i) {
      * asked. The detached-tree path below costs ~45 us a step on /proc. */
     if (!(op->flags & (NUCLEUS_OP_PREOPEN | NUCLEUS_OP_DETACHED_TREE))) {
         unsigned long rec = (op->flags & NUCLEUS_OP_RECURSIVE) ? MS_REC : 0;
-        if (mount(op->source, op->target, NULL, MS_BIND | rec, NULL) < 0) {
+        const char *target = op->target;
+        char fd_path[32];
+        int fd = -1;
+        if (op->flags & NUCLEUS_OP_IN_ROOT) {
+            if ((fd = nucleus_open_in_root(spec, op->target, O_PATH)) < 0)
+                nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPENAT2, errno, NUCLEUS_EXIT_SETUP_FAILED);
+            nucleus_fd_path(fd, fd_path);
+            target = fd_path;
+        }
+        if (mount(op->source, target, NULL, MS_BIND | rec, NULL) < 0) {
             fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, errno);
+            if (fd >= 0)
+                close(fd);
             return;
         }
-        if (op->attr_set && mount(NULL, op->target, NULL, MS_REMOUNT | MS_BIND | op->attr_set, NULL) < 0)
+        if (fd >= 0) {
+            /* The old descriptor names the mount point underneath; the remount
+             * needs the new mount, so resolve the path again. */
+            close(fd);
+            if ((fd = nucleus_open_in_root(spec, op->target, O_PATH)) < 0)
+                nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPENAT2, errno, NUCLEUS_EXIT_SETUP_FAILED);
+            nucleus_fd_path(fd, fd_path);
+        }
+        if (op->attr_set && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | op->attr_set, NULL) < 0)
             nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_MOUNT, errno, NUCLEUS_EXIT_SETUP_FAILED);
+        if (fd >= 0)
+            close(fd);
         return;
     }
     int dirfd = AT_FDCWD;
@@ -166,7 +187,12 @@ static void do_write_file(const struct nucleus_spec *spec, uint32_t i) {
                          NUCLEUS_EXIT_SETUP_FAILED);
         done += (uint64_t)n;
     }
+    if ((op->flags & NUCLEUS_OP_SECRET) && fchown(fd, op->owner_uid, op->owner_gid) < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_FCHOWN, errno, NUCLEUS_EXIT_SETUP_FAILED);
     close(fd);
+    /* Our copy-on-write copy of the bytes would otherwise live as long as init. */
+    if (op->flags & NUCLEUS_OP_SECRET)
+        explicit_bzero((void *)op->data, op->data_len);
 }
 
 /* An injected fault here fails pivot_root itself, so the chroot fallback runs for real. */

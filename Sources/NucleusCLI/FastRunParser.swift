@@ -62,6 +62,7 @@ enum FastRunParser {
         "--workdir": string { $0.workdir = $1 },
         "--volume": string { $0.volume.append($1) },
         "--tmpfs": string { $0.tmpfs.append($1) },
+        "--secret": string { $0.secret.append($1) },
     ]
 
     /// `arguments` is the whole argv, program name first.

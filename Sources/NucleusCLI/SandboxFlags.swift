@@ -27,6 +27,7 @@ struct SandboxFlags: Equatable {
     var workdir: String?
     var volume: [String] = []
     var tmpfs: [String] = []
+    var secret: [String] = []
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -63,6 +64,7 @@ struct SandboxFlags: Equatable {
         request.workdir = workdir
         for text in volume { request.volumes.append(try VolumeMount(parsing: text)) }
         for text in tmpfs { request.tmpfsMounts.append(try TmpfsMount(parsing: text)) }
+        for text in secret { request.secrets.append(try SecretMount(parsing: text)) }
         return request
     }
 }

@@ -90,6 +90,12 @@ struct SandboxOptions: ParsableArguments {
             valueName: "dest[:size][:ro|rw]"))
     var tmpfs: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Copy a host file into /run/secrets (0400, owned by the workload), bound read-only at DEST. Repeatable.",
+            valueName: "src:dest"))
+    var secret: [String] = []
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -102,6 +108,7 @@ struct SandboxOptions: ParsableArguments {
             allowChrootFallback: allowChrootFallback, home: home, user: user, group: group, env: env, envFile: envFile,
             envFd: envFd,
             preserveFds: preserveFds, terminal: terminal, workdir: workdir, volume: volume, tmpfs: tmpfs,
+            secret: secret,
             command: command)
     }
 }

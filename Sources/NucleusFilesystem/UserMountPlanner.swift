@@ -37,7 +37,9 @@ public enum UserMountPlanner {
         return ordered.flatMap { $0.element.steps }
     }
 
-    static func checkDestination(_ destination: String, flag: String, taken: inout Set<String>) throws(NucleusError) {
+    static func checkDestination(
+        _ destination: String, flag: String, protectedTrees: [String] = protectedTrees, taken: inout Set<String>
+    ) throws(NucleusError) {
         guard ContainerPath.isNormalizedAbsolute(destination), destination != "/" else {
             throw .invalid("\(flag): the destination must be an absolute path other than / without '.', '..' or '//'")
         }

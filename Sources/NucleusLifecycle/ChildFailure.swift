@@ -63,6 +63,7 @@ struct ChildFailure: Equatable {
         Int32(NUCLEUS_SYS_FCNTL.rawValue): "fcntl", Int32(NUCLEUS_SYS_EXECVE.rawValue): "execve",
         Int32(NUCLEUS_SYS_SIGPROCMASK.rawValue): "sigprocmask",
         Int32(NUCLEUS_SYS_FAULT_INJECTED.rawValue): "injected fault (NUCLEUS_FAULT_STEP)",
-        Int32(NUCLEUS_SYS_OPENAT2.rawValue): "openat2",
+        Int32(NUCLEUS_SYS_OPENAT2.rawValue): "openat2", Int32(NUCLEUS_SYS_FCHOWN.rawValue): "fchown",
+        Int32(NUCLEUS_SYS_READ_SECRET.rawValue): "read",
     ]
 }

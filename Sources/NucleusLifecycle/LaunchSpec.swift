@@ -15,11 +15,13 @@ final class LaunchSpec {
 
     private(set) var spec = nucleus_spec()
     private var strings: [UnsafeMutablePointer<CChar>] = []
+    /// Secret file contents, wiped as soon as the child has its copy.
+    private var secrets: [(bytes: UnsafeMutablePointer<CChar>, length: UInt64)] = []
     private let ops: UnsafeMutablePointer<nucleus_op>
     private let argv: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let envp: UnsafeMutablePointer<UnsafePointer<CChar>?>
 
-    init(plan: Plan, faultStep: Int32, detachedTrees: [Int: Int32] = [:]) {
+    init(plan: Plan, faultStep: Int32, detachedTrees: [Int: Int32] = [:]) throws(NucleusError) {
         ops = .allocate(capacity: max(plan.setup.count, 1))
         argv = .allocate(capacity: plan.process.argv.count + 1)
         let environment = plan.process.environment + plan.process.sensitiveEnvironment
@@ -28,6 +30,9 @@ final class LaunchSpec {
         var beforePivot = true
         for (index, step) in plan.setup.enumerated() {
             ops[index] = op(for: step, beforePivot: beforePivot)
+            if let source = step.secretSource, let owner = step.owner {
+                try attachSecret(source, owner: owner, to: &ops[index])
+            }
             if let tree = detachedTrees[index] {
                 ops[index].source_fd = tree
                 ops[index].flags = (ops[index].flags & ~NUCLEUS_OP_PREOPEN) | NUCLEUS_OP_DETACHED_TREE
@@ -57,7 +62,32 @@ final class LaunchSpec {
         spec.error_fd = -1
     }
 
+    /// Called once the child exists: it has its own copy of every secret.
+    func wipeSecrets() {
+        for secret in secrets { nucleus_wipe_secret(secret.bytes, secret.length) }
+        secrets = []
+    }
+
+    private func attachSecret(_ path: String, owner: FileOwner, to op: inout nucleus_op) throws(NucleusError) {
+        var bytes: UnsafeMutablePointer<CChar>?
+        var length: UInt64 = 0
+        var failedSyscall: Int32 = 0
+        let rc = nucleus_read_secret(path, &bytes, &length, &failedSyscall)
+        guard rc == 0, let bytes else {
+            wipeSecrets()
+            throw NucleusError(
+                "read the secret \(path)", syscall: ChildFailure.syscallNames[failedSyscall], path: path, errno: -rc)
+        }
+        secrets.append((bytes, length))
+        op.data = UnsafePointer(bytes)
+        op.data_len = length
+        op.flags |= NUCLEUS_OP_SECRET
+        op.owner_uid = owner.uid
+        op.owner_gid = owner.gid
+    }
+
     deinit {
+        wipeSecrets()
         strings.forEach { free($0) }
         ops.deallocate()
         argv.deallocate()

@@ -32,11 +32,12 @@ public struct Launcher {
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
         let volumes = try IdmappedVolumes(plan: plan)
         defer { volumes.close() }
-        let spec = LaunchSpec(plan: plan, faultStep: faultStep, detachedTrees: volumes.trees)
+        let spec = try LaunchSpec(plan: plan, faultStep: faultStep, detachedTrees: volumes.trees)
         var pidfd: Int32 = -1
         var syncFD: Int32 = -1
         var errorFD: Int32 = -1
         let pid = spec.withSpec { nucleus_spawn($0, &pidfd, &syncFD, &errorFD) }
+        spec.wipeSecrets()
         guard pid > 0 else {
             throw NucleusError("create the container's namespaces", syscall: "clone3", errno: -pid)
         }

@@ -28,6 +28,7 @@ public struct Request: Sendable, Equatable, Codable {
     public var workdir: String?
     public var volumes: [VolumeMount]
     public var tmpfsMounts: [TmpfsMount]
+    public var secrets: [SecretMount]
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -58,6 +59,7 @@ public struct Request: Sendable, Equatable, Codable {
         workdir = nil
         volumes = []
         tmpfsMounts = []
+        secrets = []
     }
 }
 

@@ -37,6 +37,11 @@ public struct SetupStep: Sendable, Equatable, Codable {
     /// For a read-write volume bound as host root: the idmap that gives the
     /// workload the host directory's owner (built by the host side before clone).
     public var idmap: MountIDMap?
+    /// A write-file step whose contents are the host file at this path, read
+    /// by the host side just before clone and never part of the plan.
+    public var secretSource: String?
+    /// The owner of a written secret file.
+    public var owner: FileOwner?
 
     public init(
         kind: Kind, target: String, source: String? = nil, sourceInContainer: Bool = false,
@@ -56,6 +61,8 @@ public struct SetupStep: Sendable, Equatable, Codable {
         self.chrootFallback = chrootFallback
         self.resolveInRoot = resolveInRoot
         idmap = nil
+        secretSource = nil
+        owner = nil
     }
 
     public static func mount(
@@ -114,6 +121,9 @@ extension SetupStep {
         case .makeDirectory:
             return "mkdir \(target)"
         case .writeFile:
+            if let secretSource, let owner {
+                return "write \(target) from secret \(secretSource) (0400, owner \(owner.uid):\(owner.gid))"
+            }
             return "write \(target)"
         case .symlink:
             return "symlink \(target) -> \(source ?? "?")"
@@ -144,5 +154,15 @@ public struct MountIDMap: Sendable, Equatable, Codable {
         self.diskGID = diskGID
         self.hostUID = hostUID
         self.hostGID = hostGID
+    }
+}
+
+public struct FileOwner: Sendable, Equatable, Codable {
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(uid: UInt32, gid: UInt32) {
+        self.uid = uid
+        self.gid = gid
     }
 }

@@ -63,3 +63,23 @@ public struct TmpfsMount: Sendable, Equatable, Codable {
         }
     }
 }
+
+/// `--secret SRC:DEST`: a host file copied into the container's secrets tmpfs.
+public struct SecretMount: Sendable, Equatable, Codable {
+    public var source: String
+    public var destination: String
+
+    public init(source: String, destination: String) {
+        self.source = source
+        self.destination = destination
+    }
+
+    public init(parsing text: String) throws(NucleusError) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw .invalid("--secret \(text): expected SRC:DEST")
+        }
+        source = parts[0]
+        destination = parts[1]
+    }
+}

@@ -52,12 +52,17 @@ public enum Planner {
             workloadHostIDs: mapping.rootless
                 ? nil : (hostID(uid, in: mapping.uidMap), hostID(gid, in: mapping.gidMap)),
             host: host)
+        let secretSteps = try SecretsPlanner.steps(
+            request.secrets, identity: identity,
+            taken: Set(
+                ["/tmp", request.home] + request.volumes.map(\.destination) + request.tmpfsMounts.map(\.destination)),
+            hostContent: request.volumes.map(\.destination), host: host)
         let layout = RootfsLayout(
             sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
             identity: identity, ownNetworkNamespace: ownNetwork,
             procReadWrite: request.procReadWrite,
             ttyGroup: mapping.gidMap.contains { $0.contains(ttyGroup) } ? ttyGroup : nil,
-            chrootFallback: request.allowChrootFallback, userMounts: userMounts)
+            chrootFallback: request.allowChrootFallback, userMounts: userMounts + secretSteps)
         setup += layout.steps(host: host)
 
         let process = ProcessPlan(

@@ -36,6 +36,8 @@ enum nucleus_op_kind {
 #define NUCLEUS_OP_RECURSIVE 0x4u       /* bind or setattr the whole subtree */
 #define NUCLEUS_OP_CHROOT_FALLBACK 0x8u /* pivot_root failure may fall back to chroot */
 #define NUCLEUS_OP_DETACHED_TREE 0x20u  /* source_fd already holds the finished tree to attach */
+#define NUCLEUS_OP_SECRET 0x40u        /* write_file data is a secret: chown to owner_uid/gid,
+                                           then wipe the child's copy */
 #define NUCLEUS_OP_IN_ROOT 0x10u        /* target is resolved inside spec->root_path with
                                            RESOLVE_IN_ROOT: symlinks cannot lead out */
 
@@ -45,6 +47,8 @@ struct nucleus_op {
     uint64_t mount_flags; /* MS_* for NUCLEUS_OP_MOUNT */
     uint64_t attr_set;    /* MOUNT_ATTR_* for BIND and SETATTR */
     uint32_t mode;
+    uint32_t owner_uid;   /* NUCLEUS_OP_SECRET: the file's owner */
+    uint32_t owner_gid;
     int32_t source_fd;    /* set by the child for NUCLEUS_OP_PREOPEN */
     const char *source;
     const char *target;
@@ -63,7 +67,8 @@ enum nucleus_syscall {
     NUCLEUS_SYS_CHROOT, NUCLEUS_SYS_SETHOSTNAME, NUCLEUS_SYS_SOCKET, NUCLEUS_SYS_IOCTL,
     NUCLEUS_SYS_UNSHARE, NUCLEUS_SYS_CLONE, NUCLEUS_SYS_CAPSET, NUCLEUS_SYS_SETSID,
     NUCLEUS_SYS_SETPGID, NUCLEUS_SYS_TCSETPGRP, NUCLEUS_SYS_CLOSE_RANGE, NUCLEUS_SYS_FCNTL,
-    NUCLEUS_SYS_EXECVE, NUCLEUS_SYS_SIGPROCMASK, NUCLEUS_SYS_FAULT_INJECTED, NUCLEUS_SYS_OPENAT2
+    NUCLEUS_SYS_EXECVE, NUCLEUS_SYS_SIGPROCMASK, NUCLEUS_SYS_FAULT_INJECTED, NUCLEUS_SYS_OPENAT2,
+    NUCLEUS_SYS_FCHOWN, NUCLEUS_SYS_READ_SECRET
 };
 
 /* Steps that are not entries of the op list have negative indices. */
@@ -132,6 +137,13 @@ pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd, i
  */
 int nucleus_idmapped_tree(const char *source, uint64_t attr_set, uint32_t disk_uid, uint32_t host_uid,
                           uint32_t disk_gid, uint32_t host_gid, int min_fd, int *failed_syscall);
+
+/* --secret: read the regular file at `path` (no symlink) into malloc'd memory.
+ * Returns 0 or -errno (with *failed_syscall set). Free with nucleus_wipe_secret. */
+int nucleus_read_secret(const char *path, char **bytes, uint64_t *length, int *failed_syscall);
+
+/* Overwrite with zeros (not optimized away), then free. */
+void nucleus_wipe_secret(char *bytes, uint64_t length);
 
 /* Thin wrappers for system calls glibc 2.36 does not expose. */
 int nucleus_pidfd_send_signal(int pidfd, int sig);
