@@ -49,17 +49,28 @@ static void do_bind(const struct nucleus_spec *spec, uint32_t i) {
      * asked. The detached-tree path below costs ~45 us a step on /proc. */
     if (!(op->flags & (NUCLEUS_OP_PREOPEN | NUCLEUS_OP_DETACHED_TREE))) {
         unsigned long rec = (op->flags & NUCLEUS_OP_RECURSIVE) ? MS_REC : 0;
-        const char *target = op->target;
-        char fd_path[32];
-        int fd = -1;
+        const char *source = op->source, *target = op->target;
+        char source_path[32], fd_path[32];
+        int source_fd = -1, fd = -1;
         if (op->flags & NUCLEUS_OP_IN_ROOT) {
+            /* Both ends resolve inside the new root: either may lie in host content. */
+            if ((source_fd = nucleus_open_in_root(spec, op->source, O_PATH)) < 0)
+                fail_or_skip(spec, i, NUCLEUS_SYS_OPENAT2, errno);
+            if (source_fd < 0)
+                return;
+            nucleus_fd_path(source_fd, source_path);
+            source = source_path;
             if ((fd = nucleus_open_in_root(spec, op->target, O_PATH)) < 0)
                 nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_OPENAT2, errno, NUCLEUS_EXIT_SETUP_FAILED);
             nucleus_fd_path(fd, fd_path);
             target = fd_path;
         }
-        if (mount(op->source, target, NULL, MS_BIND | rec, NULL) < 0) {
-            fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, errno);
+        int mounted = mount(source, target, NULL, MS_BIND | rec, NULL);
+        int err = errno;
+        if (source_fd >= 0)
+            close(source_fd);
+        if (mounted < 0) {
+            fail_or_skip(spec, i, NUCLEUS_SYS_MOUNT, err);
             if (fd >= 0)
                 close(fd);
             return;

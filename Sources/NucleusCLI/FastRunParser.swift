@@ -63,6 +63,15 @@ enum FastRunParser {
         "--volume": string { $0.volume.append($1) },
         "--tmpfs": string { $0.tmpfs.append($1) },
         "--secret": string { $0.secret.append($1) },
+        "--workspace": string { $0.workspace = $1 },
+        "--workspace-mode": .value { flags, text in
+            guard let mode = WorkspaceMode(rawValue: text) else { return false }
+            flags.workspaceMode = mode
+            return true
+        },
+        "--workspace-exec": .flag { $0.workspaceExec = true },
+        "--protect": string { $0.protect.append($1) },
+        "--unprotect-git": .flag { $0.unprotectGit = true },
     ]
 
     /// `arguments` is the whole argv, program name first.

@@ -49,6 +49,9 @@ struct RunCommand: ParsableCommand {
     static func run(_ flags: SandboxFlags, dryRun: PlanFormat?, logger: Logger) throws(NucleusError) -> Int32 {
         let host = LiveHost()
         let plan = try Planner.plan(try flags.request(), host: host)
+        for mechanism in plan.mechanisms where mechanism.name == "workspace" && mechanism.status == .degraded {
+            logger.warning("\(mechanism.detail)")
+        }
         if let dryRun {
             print(dryRun == .json ? PlanRenderer.json(plan) : PlanRenderer.text(plan), terminator: "")
             return 0

@@ -28,6 +28,11 @@ struct SandboxFlags: Equatable {
     var volume: [String] = []
     var tmpfs: [String] = []
     var secret: [String] = []
+    var workspace: String?
+    var workspaceMode: WorkspaceMode?
+    var workspaceExec = false
+    var protect: [String] = []
+    var unprotectGit = false
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -65,6 +70,13 @@ struct SandboxFlags: Equatable {
         for text in volume { request.volumes.append(try VolumeMount(parsing: text)) }
         for text in tmpfs { request.tmpfsMounts.append(try TmpfsMount(parsing: text)) }
         for text in secret { request.secrets.append(try SecretMount(parsing: text)) }
+        if let workspace {
+            request.workspace = Workspace(
+                source: workspace, mode: workspaceMode ?? .bindRW, exec: workspaceExec, protect: protect,
+                unprotectGit: unprotectGit)
+        } else if workspaceMode != nil || workspaceExec || !protect.isEmpty || unprotectGit {
+            throw .invalid("--workspace-mode, --workspace-exec, --protect and --unprotect-git need --workspace")
+        }
         return request
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import NucleusModel
 
 extension NetworkMode: ExpressibleByArgument {}
+extension WorkspaceMode: ExpressibleByArgument {}
 
 /// Every flag that shapes the sandbox. A config document maps onto exactly
 /// these (snake_case keys), which is why they live apart from `run`'s own flags.
@@ -96,6 +97,21 @@ struct SandboxOptions: ParsableArguments {
             valueName: "src:dest"))
     var secret: [String] = []
 
+    @Option(help: ArgumentHelp("Mount the project directory at /workspace (the default workdir).", valueName: "dir"))
+    var workspace: String?
+
+    @Option(help: "bind-rw (default) or bind-ro.")
+    var workspaceMode: WorkspaceMode?
+
+    @Flag(help: "Allow executing files from /workspace (noexec otherwise).")
+    var workspaceExec = false
+
+    @Option(help: ArgumentHelp("Make a workspace path read-only. Repeatable.", valueName: "rel-path"))
+    var protect: [String] = []
+
+    @Flag(help: "Leave .git/hooks and .git/config writable (code written there runs on the host later).")
+    var unprotectGit = false
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -108,7 +124,8 @@ struct SandboxOptions: ParsableArguments {
             allowChrootFallback: allowChrootFallback, home: home, user: user, group: group, env: env, envFile: envFile,
             envFd: envFd,
             preserveFds: preserveFds, terminal: terminal, workdir: workdir, volume: volume, tmpfs: tmpfs,
-            secret: secret,
+            secret: secret, workspace: workspace,
+            workspaceMode: workspaceMode, workspaceExec: workspaceExec, protect: protect, unprotectGit: unprotectGit,
             command: command)
     }
 }

@@ -148,7 +148,9 @@ final class LaunchSpec {
             op.kind = UInt32(NUCLEUS_OP_BIND.rawValue)
             op.attr_set = step.options.rawValue
             if let source = step.source {
-                let placedSource = step.sourceInContainer ? Self.placed(source, beforePivot: beforePivot) : source
+                let placedSource =
+                    step.sourceInContainer && !step.resolveInRoot
+                    ? Self.placed(source, beforePivot: beforePivot) : source
                 op.source = UnsafePointer(copy(placedSource))
                 if !step.sourceInContainer { op.flags |= NUCLEUS_OP_PREOPEN }
             }

@@ -29,6 +29,7 @@ public struct Request: Sendable, Equatable, Codable {
     public var volumes: [VolumeMount]
     public var tmpfsMounts: [TmpfsMount]
     public var secrets: [SecretMount]
+    public var workspace: Workspace?
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -60,6 +61,7 @@ public struct Request: Sendable, Equatable, Codable {
         volumes = []
         tmpfsMounts = []
         secrets = []
+        workspace = nil
     }
 }
 

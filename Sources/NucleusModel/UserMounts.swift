@@ -83,3 +83,34 @@ public struct SecretMount: Sendable, Equatable, Codable {
         destination = parts[1]
     }
 }
+
+/// How `--workspace` reaches `/workspace`.
+public enum WorkspaceMode: String, Sendable, Equatable, Codable, CaseIterable {
+    case bindRW = "bind-rw"
+    case bindRO = "bind-ro"
+    case copyInOut = "copy-in-out"
+}
+
+/// `--workspace DIR` and the flags that shape it.
+public struct Workspace: Sendable, Equatable, Codable {
+    public static let mountPoint = "/workspace"
+
+    public var source: String
+    public var mode: WorkspaceMode
+    public var exec: Bool
+    /// `--protect REL_PATH`: more paths made read-only.
+    public var protect: [String]
+    /// `--unprotect-git`: leave `.git/hooks` and `.git/config` writable.
+    public var unprotectGit: Bool
+
+    public init(
+        source: String, mode: WorkspaceMode = .bindRW, exec: Bool = false, protect: [String] = [],
+        unprotectGit: Bool = false
+    ) {
+        self.source = source
+        self.mode = mode
+        self.exec = exec
+        self.protect = protect
+        self.unprotectGit = unprotectGit
+    }
+}

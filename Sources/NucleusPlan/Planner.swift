@@ -20,7 +20,7 @@ public enum Planner {
         let gid = request.group ?? request.user ?? 0
         try UserNamespaceMapping.validate(uid: uid, gid: gid, in: mapping)
         try ContainerPath.validateHome(request.home)
-        let workdir = request.workdir ?? "/"
+        let workdir = request.workdir ?? (request.workspace == nil ? "/" : Workspace.mountPoint)
         guard ContainerPath.isNormalizedAbsolute(workdir) else {
             throw .invalid("--workdir \"\(workdir)\" must be an absolute path without '.', '..' or '//'")
         }
@@ -46,23 +46,13 @@ public enum Planner {
         if ownNetwork { setup.append(SetupStep(kind: .loopbackUp, target: "")) }
         let ttyGroup: UInt32 = 5
         let identity = EtcTree.Identity(uid: uid, gid: gid, home: request.home)
-        let userMounts = try UserMountPlanner.steps(
-            volumes: request.volumes, tmpfs: request.tmpfsMounts, builtInMounts: ["/tmp", request.home],
-            identity: identity,
-            workloadHostIDs: mapping.rootless
-                ? nil : (hostID(uid, in: mapping.uidMap), hostID(gid, in: mapping.gidMap)),
-            host: host)
-        let secretSteps = try SecretsPlanner.steps(
-            request.secrets, identity: identity,
-            taken: Set(
-                ["/tmp", request.home] + request.volumes.map(\.destination) + request.tmpfsMounts.map(\.destination)),
-            hostContent: request.volumes.map(\.destination), host: host)
+        let requested = try requestedMounts(request, identity: identity, mapping: mapping, host: host)
         let layout = RootfsLayout(
             sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
             identity: identity, ownNetworkNamespace: ownNetwork,
             procReadWrite: request.procReadWrite,
             ttyGroup: mapping.gidMap.contains { $0.contains(ttyGroup) } ? ttyGroup : nil,
-            chrootFallback: request.allowChrootFallback, userMounts: userMounts + secretSteps)
+            chrootFallback: request.allowChrootFallback, userMounts: requested.steps)
         setup += layout.steps(host: host)
 
         let process = ProcessPlan(
@@ -74,7 +64,8 @@ public enum Planner {
             setup: setup, process: process,
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
                 + SecurityMechanisms.privileges(uid: uid, gid: gid) + SecurityMechanisms.notYetAvailable
-                + volumeOwnership(request: request, mapping: mapping, uid: uid))
+                + volumeOwnership(request: request, mapping: mapping, uid: uid)
+                + workspaceMechanism(request.workspace, protected: requested.protected))
     }
 
     static func resolveRootfs(_ rootfs: String?, host: any HostProbe) throws(NucleusError) -> String {
@@ -97,21 +88,6 @@ public enum Planner {
         for fd in 0..<count where !host.isOpen(fileDescriptor: Int32(3 + fd)) {
             throw NucleusError("--preserve-fds \(count): fd \(3 + fd) is not open", syscall: "fcntl", errno: 9)
         }
-    }
-
-    /// Who owns, on the host, what the workload writes into read-write volumes.
-    static func volumeOwnership(request: Request, mapping: IDMapping, uid: UInt32) -> [Mechanism] {
-        guard request.volumes.contains(where: { !$0.readOnly }) else { return [] }
-        let detail =
-            mapping.rootless
-            ? "files written to volumes belong to the caller (uid \(hostID(uid, in: mapping.uidMap)))"
-            : "read-write volumes are idmapped: what the workload writes belongs on the host to the directory's owner"
-        return [Mechanism(name: "volume_ownership", status: .enforced, detail: detail)]
-    }
-
-    /// The host id a container id maps to (the id itself when unmapped, which validation rules out).
-    static func hostID(_ id: UInt32, in map: [IDMapEntry]) -> UInt32 {
-        map.first { $0.contains(id) }.map { $0.hostID + (id - $0.containerID) } ?? id
     }
 
     static func isolationMechanisms(request: Request, namespaces: [Namespace], mapping: IDMapping) -> [Mechanism] {

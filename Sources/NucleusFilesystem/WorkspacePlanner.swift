@@ -1,0 +1,102 @@
+import NucleusModel
+
+/// `--workspace`: the project tree at `/workspace`. A writable workspace is a
+/// path back out to the host (a git hook the user later runs), so `.git/hooks`
+/// and `.git/config` (also behind a `gitdir:` pointer file) become read-only
+/// while objects, refs and the index stay writable; `--protect` adds paths.
+public enum WorkspacePlanner {
+    public struct Result {
+        public var steps: [SetupStep]
+        /// Workspace-relative paths made read-only, for the plan's mechanism line.
+        public var protected: [String]
+    }
+
+    /// - Parameter workloadHostIDs: as for volumes: idmap a writable workspace to its owner (host root only).
+    public static func plan(
+        _ workspace: Workspace, workloadHostIDs: (uid: UInt32, gid: UInt32)?, host: any HostProbe
+    ) throws(NucleusError) -> Result {
+        let flag = "--workspace \(workspace.source)"
+        guard workspace.mode != .copyInOut else {
+            throw .invalid("\(flag): --workspace-mode copy-in-out is not implemented yet; use bind-rw or bind-ro")
+        }
+        guard workspace.source.hasPrefix("/") else { throw .invalid("\(flag): the workspace must be an absolute path") }
+        guard let root = host.resolve(workspace.source), host.entry(at: root) == .directory else {
+            throw NucleusError("\(flag): not a directory", syscall: "realpath", path: workspace.source, errno: 20)
+        }
+        let writable = workspace.mode == .bindRW
+        var options: MountOptions = [.noSuid, .noDev]
+        if !workspace.exec { options.insert(.noExec) }
+        if !writable { options.insert(.readOnly) }
+        var bind = UserMountPlanner.inRoot(.bind(host: root, at: Workspace.mountPoint, options: options))
+        if writable, let workload = workloadHostIDs, let owner = host.owner(of: root) {
+            bind.idmap = MountIDMap(
+                diskUID: owner.uid, diskGID: owner.gid, hostUID: workload.uid, hostGID: workload.gid)
+        }
+        var steps = [UserMountPlanner.inRoot(.directory(Workspace.mountPoint)), bind]
+        var protected: [String] = []
+        if writable && !workspace.unprotectGit {
+            for path in try gitControlPaths(root: root, host: host) {
+                steps += ensureExists(path, root: root, host: host)
+                steps.append(readOnly(path))
+                protected.append(path)
+            }
+        }
+        for path in workspace.protect {
+            guard !path.hasPrefix("/"), ContainerPath.isNormalizedAbsolute("/" + path) else {
+                throw .invalid("--protect \(path): expected a normalized path relative to the workspace")
+            }
+            guard host.entry(at: root + "/" + path) != .missing else {
+                throw .invalid("--protect \(path): no such path in the workspace (create it first)")
+            }
+            if writable { steps.append(readOnly(path)) }
+            protected.append(path)
+        }
+        return Result(steps: steps, protected: protected)
+    }
+
+    /// `.git/hooks` and `.git/config`, or the same inside the directory a `.git`
+    /// file points to (`gitdir: ...`), when that lies inside the workspace.
+    static func gitControlPaths(root: String, host: any HostProbe) throws(NucleusError) -> [String] {
+        let dotGit = root + "/.git"
+        let gitDirectory: String
+        switch host.entry(at: dotGit) {
+        case .directory:
+            gitDirectory = ".git"
+        case .file:
+            let text = try host.readTextFile(dotGit)
+            guard text.hasPrefix("gitdir:") else { return [] }
+            let target = String(text.dropFirst("gitdir:".count)).trimmingCharacters(inSet: " \t\n\r")
+            let absolute = target.hasPrefix("/") ? target : root + "/" + target
+            guard let resolved = host.resolve(absolute), resolved.hasPrefix(root + "/") else { return [] }
+            gitDirectory = String(resolved.dropFirst(root.count + 1))
+        case .missing, .symlink, .other:
+            return []
+        }
+        return [gitDirectory + "/hooks", gitDirectory + "/config"]
+    }
+
+    /// A missing hooks directory or config would let the workload create one:
+    /// create it (empty) first, so the read-only bind has something to cover.
+    static func ensureExists(_ path: String, root: String, host: any HostProbe) -> [SetupStep] {
+        guard host.entry(at: root + "/" + path) == .missing else { return [] }
+        let target = Workspace.mountPoint + "/" + path
+        let step: SetupStep = path.hasSuffix("/hooks") ? .directory(target) : .file(target, contents: "", mode: 0o644)
+        return [UserMountPlanner.inRoot(step)]
+    }
+
+    static func readOnly(_ path: String) -> SetupStep {
+        let target = Workspace.mountPoint + "/" + path
+        var step = SetupStep.restrict(target, options: [.readOnly, .noSuid, .noDev, .noExec])
+        step.recursive = false
+        return UserMountPlanner.inRoot(step)
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(inSet characters: String) -> String {
+        var result = Substring(self)
+        while let first = result.first, characters.contains(first) { result = result.dropFirst() }
+        while let last = result.last, characters.contains(last) { result = result.dropLast() }
+        return String(result)
+    }
+}

@@ -1,0 +1,66 @@
+import NucleusFilesystem
+import NucleusModel
+
+/// The mounts the caller asked for: the workspace, volumes, tmpfs and secrets,
+/// and what the plan says about them.
+extension Planner {
+    struct RequestedMounts {
+        var steps: [SetupStep]
+        /// Workspace-relative paths made read-only.
+        var protected: [String]
+    }
+
+    static func requestedMounts(_ request: Request, identity: EtcTree.Identity, mapping: IDMapping, host: any HostProbe)
+        throws(NucleusError) -> RequestedMounts
+    {
+        let workloadHostIDs =
+            mapping.rootless
+            ? nil : (hostID(identity.uid, in: mapping.uidMap), hostID(identity.gid, in: mapping.gidMap))
+        let workspace = try request.workspace.map { workspace throws(NucleusError) in
+            try WorkspacePlanner.plan(workspace, workloadHostIDs: workloadHostIDs, host: host)
+        }
+        let builtIn = ["/tmp", request.home] + (request.workspace == nil ? [] : [Workspace.mountPoint])
+        let volumes = try UserMountPlanner.steps(
+            volumes: request.volumes, tmpfs: request.tmpfsMounts, builtInMounts: builtIn, identity: identity,
+            workloadHostIDs: workloadHostIDs, host: host)
+        let secrets = try SecretsPlanner.steps(
+            request.secrets, identity: identity,
+            taken: Set(builtIn + request.volumes.map(\.destination) + request.tmpfsMounts.map(\.destination)),
+            hostContent: request.volumes.map(\.destination) + (request.workspace == nil ? [] : [Workspace.mountPoint]),
+            host: host)
+        return RequestedMounts(
+            steps: (workspace?.steps ?? []) + volumes + secrets, protected: workspace?.protected ?? [])
+    }
+
+    static func workspaceMechanism(_ workspace: Workspace?, protected: [String]) -> [Mechanism] {
+        guard let workspace else { return [] }
+        var detail =
+            "\(workspace.mode.rawValue) at \(Workspace.mountPoint)" + (workspace.exec ? ", executable" : ", noexec")
+        if !protected.isEmpty { detail += "; read-only: " + protected.concatenated(separator: ", ") }
+        if workspace.mode == .bindRW && workspace.unprotectGit {
+            return [
+                Mechanism(
+                    name: "workspace", status: .degraded,
+                    detail: detail
+                        + "; .git/hooks and .git/config writable (--unprotect-git): what the workload writes there runs when git next runs on the host"
+                )
+            ]
+        }
+        return [Mechanism(name: "workspace", status: .enforced, detail: detail)]
+    }
+
+    /// Who owns, on the host, what the workload writes into read-write volumes and the workspace.
+    static func volumeOwnership(request: Request, mapping: IDMapping, uid: UInt32) -> [Mechanism] {
+        guard request.volumes.contains(where: { !$0.readOnly }) || request.workspace?.mode == .bindRW else { return [] }
+        let detail =
+            mapping.rootless
+            ? "files written to volumes belong to the caller (uid \(hostID(uid, in: mapping.uidMap)))"
+            : "read-write volumes and the workspace are idmapped: what the workload writes belongs on the host to the directory's owner"
+        return [Mechanism(name: "volume_ownership", status: .enforced, detail: detail)]
+    }
+
+    /// The host id a container id maps to (the id itself when unmapped, which validation rules out).
+    static func hostID(_ id: UInt32, in map: [IDMapEntry]) -> UInt32 {
+        map.first { $0.contains(id) }.map { $0.hostID + (id - $0.containerID) } ?? id
+    }
+}
