@@ -55,7 +55,7 @@ static void switch_identity(const struct nucleus_spec *spec) {
     int rc = nucleus_drop_bounding_and_lock();
     if (rc < 0)
         fail_setup(spec, NUCLEUS_STEP_CAPABILITIES, NUCLEUS_SYS_PRCTL, -rc);
-    if (spec->setgroups_allowed && syscall(SYS_setgroups, 0, NULL) < 0)
+    if (spec->setgroups_allowed && syscall(SYS_setgroups, (size_t)spec->n_groups, spec->groups) < 0)
         fail_setup(spec, NUCLEUS_STEP_IDENTITY, NUCLEUS_SYS_SETGROUPS, errno);
     if (syscall(SYS_setresgid, spec->gid, spec->gid, spec->gid) < 0)
         fail_setup(spec, NUCLEUS_STEP_IDENTITY, NUCLEUS_SYS_SETRESGID, errno);

@@ -17,8 +17,9 @@ struct SandboxFlags: Equatable {
     var procReadWrite = false
     var allowChrootFallback = false
     var home: String?
-    var user: UInt32?
-    var group: UInt32?
+    var user: String?
+    var group: String?
+    var additionalGroup: [String] = []
     var env: [String] = []
     var envFile: [String] = []
     var envFd: Int32?
@@ -57,6 +58,7 @@ struct SandboxFlags: Equatable {
         request.home = home ?? Request.defaultHome
         request.user = user
         request.group = group
+        request.additionalGroups = additionalGroup
         request.environment = env
         request.envFiles = envFile
         if let envFd {

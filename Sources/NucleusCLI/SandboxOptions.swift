@@ -50,11 +50,15 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Private tmpfs home, HOME points there (default /home/agent).", valueName: "path"))
     var home: String?
 
-    @Option(help: ArgumentHelp("Numeric uid of the workload inside the container (default 0).", valueName: "uid"))
-    var user: UInt32?
+    @Option(
+        help: ArgumentHelp("The workload's user inside the container: a name or uid (default 0).", valueName: "user"))
+    var user: String?
 
-    @Option(help: ArgumentHelp("Numeric gid of the workload (default: the uid).", valueName: "gid"))
-    var group: UInt32?
+    @Option(help: ArgumentHelp("The workload's group: a name or gid (default: the user's).", valueName: "group"))
+    var group: String?
+
+    @Option(help: ArgumentHelp("A supplementary group: a name or gid. Repeatable.", valueName: "group"))
+    var additionalGroup: [String] = []
 
     @Option(
         name: [.short, .customLong("env")],
@@ -121,7 +125,8 @@ struct SandboxOptions: ParsableArguments {
             name: name, hostname: hostname, rootfs: rootfs, rootfsSize: rootfsSize, network: network,
             allowHostNetwork: allowHostNetwork, timeNamespace: timeNamespace, timeOffsetMonotonic: timeOffsetMonotonic,
             timeOffsetBoottime: timeOffsetBoottime, usernsBase: usernsBase, procReadWrite: procReadWrite,
-            allowChrootFallback: allowChrootFallback, home: home, user: user, group: group, env: env, envFile: envFile,
+            allowChrootFallback: allowChrootFallback, home: home, user: user, group: group,
+            additionalGroup: additionalGroup, env: env, envFile: envFile,
             envFd: envFd,
             preserveFds: preserveFds, terminal: terminal, workdir: workdir, volume: volume, tmpfs: tmpfs,
             secret: secret, workspace: workspace,

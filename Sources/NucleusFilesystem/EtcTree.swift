@@ -12,11 +12,25 @@ public enum EtcTree {
         public var uid: UInt32
         public var gid: UInt32
         public var home: String
+        public var userName: String?
+        public var groupName: String?
+        public var supplementary: [(gid: UInt32, name: String?)]
 
-        public init(uid: UInt32, gid: UInt32, home: String) {
+        public init(
+            uid: UInt32, gid: UInt32, home: String, userName: String? = nil, groupName: String? = nil,
+            supplementary: [(gid: UInt32, name: String?)] = []
+        ) {
             self.uid = uid
             self.gid = gid
             self.home = home
+            self.userName = userName
+            self.groupName = groupName
+            self.supplementary = supplementary
+        }
+
+        public static func == (left: Identity, right: Identity) -> Bool {
+            left.uid == right.uid && left.gid == right.gid && left.home == right.home && left.userName == right.userName
+                && left.groupName == right.groupName && left.supplementary.map(\.gid) == right.supplementary.map(\.gid)
         }
     }
 
@@ -56,13 +70,24 @@ public enum EtcTree {
         case 65_534:
             return root + "nobody:x:65534:\(id.gid):nobody:\(id.home):/bin/sh\n"
         default:
-            return root + "agent:x:\(id.uid):\(id.gid):agent:\(id.home):/bin/sh\n" + nobody
+            let name = id.userName ?? "agent"
+            return root + "\(name):x:\(id.uid):\(id.gid):\(name):\(id.home):/bin/sh\n" + nobody
         }
     }
 
     static func group(_ id: Identity) -> String {
-        let agent = id.gid != 0 && id.gid != 65_534 ? "agent:x:\(id.gid):\n" : ""
-        return "root:x:0:\n" + agent + "nogroup:x:65534:\n"
+        var text = "root:x:0:\n"
+        var listed: [UInt32] = [0, 65_534]
+        if !listed.contains(id.gid) {
+            text += "\(id.groupName ?? "agent"):x:\(id.gid):\n"
+            listed.append(id.gid)
+        }
+        let member = id.uid == 0 ? "root" : (id.userName ?? "agent")
+        for group in id.supplementary where !listed.contains(group.gid) {
+            text += "\(group.name ?? "group\(group.gid)"):x:\(group.gid):\(member)\n"
+            listed.append(group.gid)
+        }
+        return text + "nogroup:x:65534:\n"
     }
 
     static func hosts(_ hostname: String) -> String {

@@ -20,10 +20,13 @@ final class LaunchSpec {
     private let ops: UnsafeMutablePointer<nucleus_op>
     private let argv: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let envp: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    private let groups: UnsafeMutablePointer<UInt32>
 
     init(plan: Plan, faultStep: Int32, detachedTrees: [Int: Int32] = [:]) throws(NucleusError) {
         ops = .allocate(capacity: max(plan.setup.count, 1))
         argv = .allocate(capacity: plan.process.argv.count + 1)
+        groups = .allocate(capacity: max(plan.process.supplementaryGroups.count, 1))
+        for (index, gid) in plan.process.supplementaryGroups.enumerated() { groups[index] = gid }
         let environment = plan.process.environment + plan.process.sensitiveEnvironment
         envp = .allocate(capacity: environment.count + 1)
 
@@ -56,6 +59,8 @@ final class LaunchSpec {
         spec.workdir = UnsafePointer(copy(plan.process.workdir))
         spec.uid = plan.process.uid
         spec.gid = plan.process.gid
+        spec.groups = UnsafePointer(groups)
+        spec.n_groups = UInt32(plan.process.supplementaryGroups.count)
         spec.terminal = plan.process.terminal ? 1 : 0
         spec.preserve_fds = Int32(plan.process.preserveFDs)
         spec.sync_fd = -1
@@ -92,6 +97,7 @@ final class LaunchSpec {
         ops.deallocate()
         argv.deallocate()
         envp.deallocate()
+        groups.deallocate()
     }
 
     func withSpec<T>(_ body: (UnsafeMutablePointer<nucleus_spec>) -> T) -> T { body(&spec) }

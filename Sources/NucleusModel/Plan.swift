@@ -75,6 +75,7 @@ public struct ProcessPlan: Sendable, Equatable, Codable {
     public var workdir: String
     public var uid: UInt32
     public var gid: UInt32
+    public var supplementaryGroups: [UInt32] = []
     public var terminal: Bool
     public var preserveFDs: Int
     /// Variables from `--env-fd`: passed to the workload, never printed or
@@ -83,7 +84,8 @@ public struct ProcessPlan: Sendable, Equatable, Codable {
     public var sensitiveNames: [String]
 
     enum CodingKeys: String, CodingKey {
-        case argv, environment, searchPath, workdir, uid, gid, terminal, preserveFDs, sensitiveNames
+        case argv, environment, searchPath, workdir, uid, gid, supplementaryGroups, terminal, preserveFDs,
+            sensitiveNames
     }
 
     public init(

@@ -16,8 +16,10 @@ public struct Request: Sendable, Equatable, Codable {
     public var procReadWrite: Bool
     public var allowChrootFallback: Bool
     public var home: String
-    public var user: UInt32?
-    public var group: UInt32?
+    /// Names or numeric ids.
+    public var user: String?
+    public var group: String?
+    public var additionalGroups: [String]
     /// `-e KEY=VALUE` or `-e KEY` (take the caller's value), in order.
     public var environment: [String]
     public var envFiles: [String]
@@ -52,6 +54,7 @@ public struct Request: Sendable, Equatable, Codable {
         home = Self.defaultHome
         user = nil
         group = nil
+        additionalGroups = []
         environment = []
         envFiles = []
         sensitiveEnvironment = []

@@ -16,9 +16,16 @@ public enum Planner {
         let namespaces = try NamespacePlanner.namespaces(for: request)
         let mapping = try UserNamespaceMapping.plan(
             euid: host.effectiveUID, egid: host.effectiveGID, base: request.usernsBase)
-        let uid = request.user ?? 0
-        let gid = request.group ?? request.user ?? 0
+        let sourceRoot = try resolveRootfs(request.rootfs, host: host)
+        let workload = try resolveIdentity(request, sourceRoot: sourceRoot, host: host)
+        let (uid, gid) = (workload.uid, workload.gid)
         try UserNamespaceMapping.validate(uid: uid, gid: gid, in: mapping)
+        for group in workload.supplementary {
+            try UserNamespaceMapping.validate(uid: uid, gid: group.gid, in: mapping)
+        }
+        if !workload.supplementary.isEmpty && !mapping.setgroupsAllowed {
+            throw .invalid("--additional-group needs a user namespace that allows setgroups: run as root, not rootless")
+        }
         try ContainerPath.validateHome(request.home)
         let workdir = request.workdir ?? (request.workspace == nil ? "/" : Workspace.mountPoint)
         guard ContainerPath.isNormalizedAbsolute(workdir) else {
@@ -28,7 +35,6 @@ public enum Planner {
             throw .invalid("--rootfs-size \(request.rootfsSize) is below the 1M minimum")
         }
         try checkPreservedDescriptors(request.preserveFDs, host: host)
-        let sourceRoot = try resolveRootfs(request.rootfs, host: host)
 
         var envFiles: [(path: String, contents: String)] = []
         for path in request.envFiles { envFiles.append((path, try host.readTextFile(path))) }
@@ -45,7 +51,9 @@ public enum Planner {
         setup.append(SetupStep(kind: .setHostname, target: "", data: hostname))
         if ownNetwork { setup.append(SetupStep(kind: .loopbackUp, target: "")) }
         let ttyGroup: UInt32 = 5
-        let identity = EtcTree.Identity(uid: uid, gid: gid, home: request.home)
+        let identity = EtcTree.Identity(
+            uid: uid, gid: gid, home: request.home, userName: workload.userName, groupName: workload.groupName,
+            supplementary: workload.supplementary.map { ($0.gid, $0.name) })
         let requested = try requestedMounts(request, identity: identity, mapping: mapping, host: host)
         let layout = RootfsLayout(
             sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
@@ -55,17 +63,38 @@ public enum Planner {
             chrootFallback: request.allowChrootFallback, userMounts: requested.steps)
         setup += layout.steps(host: host)
 
-        let process = ProcessPlan(
+        var process = ProcessPlan(
             argv: request.command, environment: environment.visible, sensitiveEnvironment: environment.sensitive,
             searchPath: EnvironmentPolicy.defaultPath,
             workdir: workdir, uid: uid, gid: gid, terminal: request.terminal, preserveFDs: request.preserveFDs)
+        process.supplementaryGroups = workload.supplementary.map(\.gid)
         return Plan(
             mode: mode, name: request.name, hostname: hostname, namespaces: namespaces, idMapping: mapping,
             setup: setup, process: process,
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
-                + SecurityMechanisms.privileges(uid: uid, gid: gid) + SecurityMechanisms.notYetAvailable
+                + SecurityMechanisms.privileges(uid: uid, gid: gid, supplementary: process.supplementaryGroups)
+                + SecurityMechanisms.notYetAvailable
                 + volumeOwnership(request: request, mapping: mapping, uid: uid)
                 + workspaceMechanism(request.workspace, protected: requested.protected))
+    }
+
+    /// Names are looked up in the container's root filesystem: `--rootfs`'s
+    /// `/etc`, or the host's database when the host trees are bound (agent mode).
+    static func resolveIdentity(_ request: Request, sourceRoot: String, host: any HostProbe) throws(NucleusError)
+        -> IdentityResolver.Identity
+    {
+        var accounts = IdentityResolver.Accounts(passwd: "", group: "")
+        let etc = sourceRoot == "/" ? "/etc" : sourceRoot + "/etc"
+        if IdentityResolver.needsAccounts(
+            user: request.user, group: request.group, additional: request.additionalGroups)
+        {
+            let passwd = (try? host.readTextFile(etc + "/passwd")) ?? ""
+            let group = (try? host.readTextFile(etc + "/group")) ?? ""
+            accounts = IdentityResolver.Accounts(passwd: passwd, group: group)
+        }
+        return try IdentityResolver.resolve(
+            user: request.user, group: request.group, additional: request.additionalGroups, accounts: accounts,
+            origin: etc)
     }
 
     static func resolveRootfs(_ rootfs: String?, host: any HostProbe) throws(NucleusError) -> String {

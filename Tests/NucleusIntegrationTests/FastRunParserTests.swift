@@ -16,6 +16,9 @@ import Testing
         ["-e", "A=1", "--env", "B=2", "--env=C", "--env-file", "/f", "--env-file", "/g", "--", "x"],
         ["--preserve-fds", "2", "--terminal", "--name", "a", "--name", "b", "--", "x", "--", "y"],
         ["--volume", "/a:/b:ro", "--volume=/c:/d", "--tmpfs", "/s:1M", "--tmpfs=/t", "--", "x"],
+        ["--user", "svc", "--group", "video", "--additional-group", "44", "--secret", "/s:/run/secrets/s", "--", "x"],
+        ["--workspace", "/w", "--workspace-mode", "bind-ro", "--workspace-exec", "--protect", ".envrc", "--", "x"],
+        ["--workspace=/w", "--unprotect-git", "--env-fd", "3", "--", "x"],
     ]
 
     @Test(arguments: accepted)
@@ -28,7 +31,7 @@ import Testing
     static let handedBack: [[String]] = [
         [], ["--"], ["--help", "--", "x"], ["--dry-run", "--", "x"], ["--config", "c.toml"],
         ["--log-level", "debug", "--", "x"],
-        ["--bogus", "--", "x"], ["--user", "abc", "--", "x"], ["--network", "bridge", "--", "x"], ["--name"],
+        ["--bogus", "--", "x"], ["--preserve-fds", "abc", "--", "x"], ["--network", "bridge", "--", "x"], ["--name"],
         ["--terminal=yes", "--", "x"], ["/bin/true"], ["--name", "--", "x"],
     ]
 

@@ -217,3 +217,60 @@ extension FileHandle {
         #expect(result.status == 125)
     }
 }
+
+/// `--user`, `--group`, `--additional-group` by name, resolved in the container's root filesystem.
+@Suite struct IdentityTests {
+    static func ids(_ flags: [String]) throws -> [String] {
+        try NucleusBinary.sh(#"grep -E "^(Uid|Gid|Groups):" /proc/self/status"#, flags: flags).stdout.lines.map {
+            $0.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+    }
+
+    @Test func hostNamesResolveInAgentMode() throws {
+        #expect(
+            try Self.ids(["--user", "nobody"]) == [
+                "Uid: 65534 65534 65534 65534", "Gid: 65534 65534 65534 65534", "Groups:",
+            ])
+        #expect(
+            try Self.ids(["--user", "1000", "--additional-group", "video", "--additional-group", "50"]).last
+                == "Groups: 44 50")
+    }
+
+    @Test func rootfsNamesComeFromTheRootfs() throws {
+        let busybox = "/bin/busybox"
+        try #require(FileManager.default.isExecutableFile(atPath: busybox), "busybox-static provides \(busybox)")
+        let root = URL(fileURLWithPath: "/srv/nucleus-idroot-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: busybox, toPath: root.appendingPathComponent("bin/busybox").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("bin/sh").path, withDestinationPath: "busybox")
+        try "svc:x:4242:4343::/home/svc:/bin/sh\n".write(
+            to: root.appendingPathComponent("etc/passwd"), atomically: true, encoding: .utf8)
+        try "svcgrp:x:4343:\n".write(to: root.appendingPathComponent("etc/group"), atomically: true, encoding: .utf8)
+        let result = try NucleusBinary.run([
+            "run", "--rootfs", root.path, "--user", "svc", "--", "/bin/sh", "-c",
+            "grep -E '^(Uid|Gid)' /proc/self/status",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.lines.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") } == [
+                "Uid: 4242 4242 4242 4242", "Gid: 4343 4343 4343 4343",
+            ])
+        let hostOnly = try NucleusBinary.run(["run", "--rootfs", root.path, "--user", "nobody", "--", "/bin/true"])
+        #expect(hostOnly.status == 125)
+        #expect(hostOnly.stderr.contains("\(root.path)/etc/passwd"))
+    }
+
+    @Test func unknownNamesStopBeforeStart() throws {
+        for flags in [["--user", "ghost-user"], ["--group", "ghost-group"], ["--additional-group", "ghost-group"]] {
+            let result = try NucleusBinary.run(["run"] + flags + ["--", "/bin/echo", "RAN"])
+            #expect(result.status == 125)
+            #expect(!result.stdout.contains("RAN"))
+            #expect(result.stderr.lines.count == 1)
+        }
+    }
+}

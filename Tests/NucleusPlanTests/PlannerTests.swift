@@ -36,7 +36,7 @@ import Testing
         #expect(rootless.uidMap == [IDMapEntry(containerID: 0, hostID: 1000, count: 1)])
         #expect(rootless.gidMap == [IDMapEntry(containerID: 0, hostID: 1001, count: 1)])
         #expect(!rootless.setgroupsAllowed)
-        #expect(refusal({ $0.user = 1000 }, host: user)?.contains("rootless") == true)
+        #expect(refusal({ $0.user = "1000" }, host: user)?.contains("rootless") == true)
     }
 
     @Test func usernsBaseMustLeaveRoomForTheRange() {
@@ -77,7 +77,7 @@ import Testing
 
     @Test func etcHoldsGeneratedFilesAndOnlyTheAllowedHostEntries() throws {
         let plan = try plan {
-            $0.user = 1000; $0.group = 1000; $0.name = "box1"
+            $0.user = "1000"; $0.group = "1000"; $0.name = "box1"
         }
         let generated = plan.setup.filter { $0.kind == .writeFile && $0.target.hasPrefix("/etc/") }.map(\.target)
         #expect(generated.contains("/etc/passwd"))
@@ -128,7 +128,7 @@ import Testing
 
     @Test func scratchMountsAreHardenedAndOwnedByTheWorkload() throws {
         let plan = try plan {
-            $0.user = 1000; $0.home = "/work/me"
+            $0.user = "1000"; $0.home = "/work/me"
         }
         let home = try #require(plan.step(.mount, "/work/me"))
         #expect(home.options == .hardened)
@@ -208,7 +208,7 @@ import Testing
     @Test func onlyReadWriteVolumesOfHostRootAreIdmappedToTheirOwner() throws {
         let plan = try plan(
             {
-                $0.user = 1000
+                $0.user = "1000"
                 $0.volumes = [
                     VolumeMount(source: "/srv/data", destination: "/rw", readOnly: false),
                     VolumeMount(source: "/srv/data", destination: "/ro", readOnly: true),
@@ -232,5 +232,19 @@ import Testing
             host: hostWithData)
         #expect(plan.step(.writeFile, "/etc2/app.conf") != nil)
         #expect(plan.step(.makeDirectory, "/etc2")?.resolveInRoot == true)
+    }
+}
+
+@Suite struct IdentityPlanningTests {
+    @Test func supplementaryGroupsNeedSetgroupsAndAMapping() throws {
+        var rootless = FakeHost()
+        rootless.effectiveUID = 1000
+        var request = Request(command: ["/bin/true"])
+        request.additionalGroups = ["0"]
+        #expect(throws: NucleusError.self) { try Planner.plan(request, host: rootless) }
+        request.additionalGroups = ["70000"]
+        #expect(throws: NucleusError.self) { try Planner.plan(request, host: FakeHost()) }
+        request.additionalGroups = ["44"]
+        #expect(try Planner.plan(request, host: FakeHost()).process.supplementaryGroups == [44])
     }
 }

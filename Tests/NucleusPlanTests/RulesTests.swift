@@ -142,3 +142,37 @@ import Testing
         }
     }
 }
+
+@Suite struct IdentityResolverTests {
+    let accounts = IdentityResolver.Accounts(
+        passwd: "root:x:0:0::/root:/bin/sh\nsvc:x:4242:4343::/home/svc:/bin/sh\nbad-line\n",
+        group: "root:x:0:\nsvcgrp:x:4343:\nvideo:x:44:\n")
+
+    func resolve(_ user: String?, _ group: String? = nil, _ additional: [String] = []) throws
+        -> IdentityResolver.Identity
+    {
+        try IdentityResolver.resolve(
+            user: user, group: group, additional: additional, accounts: accounts, origin: "/r/etc")
+    }
+
+    @Test func numbersNeedNoAccountsAndAUserNumberIsAlsoTheGroup() throws {
+        #expect(!IdentityResolver.needsAccounts(user: "1000", group: "7", additional: ["44"]))
+        #expect(IdentityResolver.needsAccounts(user: "svc", group: nil, additional: []))
+        let identity = try resolve("1000")
+        #expect((identity.uid, identity.gid) == (1000, 1000))
+        #expect(try resolve(nil).uid == 0)
+    }
+
+    @Test func namesTakeTheirPrimaryGroupAndSupplementaryGroupsAreDeduplicated() throws {
+        let identity = try resolve("svc", nil, ["video", "44", "4343"])
+        #expect((identity.uid, identity.gid, identity.userName, identity.groupName) == (4242, 4343, "svc", "svcgrp"))
+        #expect(identity.supplementary.map(\.gid) == [44, 4343])
+        #expect(try resolve("svc", "video").gid == 44)
+    }
+
+    @Test func unknownNamesNameTheFileTheyWereLookedUpIn() {
+        #expect { try resolve("ghost") } throws: { "\($0)".contains("/r/etc/passwd") }
+        #expect { try resolve(nil, "ghosts") } throws: { "\($0)".contains("/r/etc/group") }
+        #expect { try resolve(nil, nil, ["ghosts"]) } throws: { "\($0)".contains("--additional-group") }
+    }
+}

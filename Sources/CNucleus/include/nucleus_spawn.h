@@ -112,6 +112,8 @@ struct nucleus_spec {
     const char *workdir;
     uint32_t uid;
     uint32_t gid;
+    const uint32_t *groups;       /* supplementary groups (needs setgroups_allowed) */
+    uint32_t n_groups;
     int32_t terminal;             /* keep the caller's session, take the foreground */
     int32_t preserve_fds;         /* keep fds 3 .. 3+preserve_fds-1 */
 
