@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // The fork/exec edge and the raw syscalls Swift cannot call safely.
@@ -35,7 +36,8 @@ let package = Package(
         .target(
             name: "NucleusLifecycle",
             dependencies: [
-                "CNucleus", "NucleusModel", "NucleusPlan",
+                "CNucleus", "NucleusModel", "NucleusPlan", "NucleusFilesystem",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

@@ -73,6 +73,15 @@ enum FastRunParser {
         "--workspace-exec": .flag { $0.workspaceExec = true },
         "--protect": string { $0.protect.append($1) },
         "--unprotect-git": .flag { $0.unprotectGit = true },
+        "--context": string { $0.context = $1 },
+        "--context-mode": .value { flags, text in
+            guard let mode = ContextMode(rawValue: text) else { return false }
+            flags.contextMode = mode
+            return true
+        },
+        "--verify-context-integrity": .flag { $0.verifyContextIntegrity = true },
+        "--provider-config-ro": string { $0.providerConfigRo.append($1) },
+        "--provider-config-rw": string { $0.providerConfigRw.append($1) },
     ]
 
     /// `arguments` is the whole argv, program name first.

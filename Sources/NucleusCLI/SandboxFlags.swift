@@ -34,6 +34,11 @@ struct SandboxFlags: Equatable {
     var workspaceExec = false
     var protect: [String] = []
     var unprotectGit = false
+    var context: String?
+    var contextMode: ContextMode?
+    var verifyContextIntegrity = false
+    var providerConfigRo: [String] = []
+    var providerConfigRw: [String] = []
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -78,6 +83,18 @@ struct SandboxFlags: Equatable {
                 unprotectGit: unprotectGit)
         } else if workspaceMode != nil || workspaceExec || !protect.isEmpty || unprotectGit {
             throw .invalid("--workspace-mode, --workspace-exec, --protect and --unprotect-git need --workspace")
+        }
+        if let context {
+            request.context = Context(
+                source: context, mode: contextMode ?? .copy, verifyIntegrity: verifyContextIntegrity)
+        } else if contextMode != nil || verifyContextIntegrity {
+            throw .invalid("--context-mode and --verify-context-integrity need --context")
+        }
+        for text in providerConfigRo {
+            request.providerConfigs.append(try ProviderConfig(parsing: text, readOnly: true))
+        }
+        for text in providerConfigRw {
+            request.providerConfigs.append(try ProviderConfig(parsing: text, readOnly: false))
         }
         return request
     }

@@ -3,6 +3,7 @@ import NucleusModel
 
 extension NetworkMode: ExpressibleByArgument {}
 extension WorkspaceMode: ExpressibleByArgument {}
+extension ContextMode: ExpressibleByArgument {}
 
 /// Every flag that shapes the sandbox. A config document maps onto exactly
 /// these (snake_case keys), which is why they live apart from `run`'s own flags.
@@ -104,7 +105,7 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Mount the project directory at /workspace (the default workdir).", valueName: "dir"))
     var workspace: String?
 
-    @Option(help: "bind-rw (default) or bind-ro.")
+    @Option(help: "bind-rw (default), bind-ro, or copy-in-out.")
     var workspaceMode: WorkspaceMode?
 
     @Flag(help: "Allow executing files from /workspace (noexec otherwise).")
@@ -115,6 +116,30 @@ struct SandboxOptions: ParsableArguments {
 
     @Flag(help: "Leave .git/hooks and .git/config writable (code written there runs on the host later).")
     var unprotectGit = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Show a directory read-only at /context, without VCS metadata, credential files or escaping symlinks.",
+            valueName: "dir"))
+    var context: String?
+
+    @Option(help: "copy (default): a filtered tmpfs copy; bind: a live read-only view with the same names hidden.")
+    var contextMode: ContextMode?
+
+    @Flag(help: "Hash every context file (SHA-256) and refuse to start unless /context matches the source.")
+    var verifyContextIntegrity = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Bind a provider's config file or directory read-only into the home (DEST under it). Repeatable.",
+            valueName: "src:dest"))
+    var providerConfigRo: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Bind a provider's config file or directory read-write into the home (DEST under it). Repeatable.",
+            valueName: "src:dest"))
+    var providerConfigRw: [String] = []
 
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
@@ -131,6 +156,7 @@ struct SandboxOptions: ParsableArguments {
             preserveFds: preserveFds, terminal: terminal, workdir: workdir, volume: volume, tmpfs: tmpfs,
             secret: secret, workspace: workspace,
             workspaceMode: workspaceMode, workspaceExec: workspaceExec, protect: protect, unprotectGit: unprotectGit,
-            command: command)
+            context: context, contextMode: contextMode, verifyContextIntegrity: verifyContextIntegrity,
+            providerConfigRo: providerConfigRo, providerConfigRw: providerConfigRw, command: command)
     }
 }

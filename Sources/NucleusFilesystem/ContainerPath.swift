@@ -2,10 +2,10 @@ import NucleusModel
 
 /// Checks on paths the caller names inside the container.
 public enum ContainerPath {
-    /// Paths nucleus itself builds; a home or workdir there would shadow them.
+    /// Paths nucleus itself builds; a home there would shadow them or be shadowed.
     static let reserved = [
         "/proc", "/dev", "/sys", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-        "/libx32", "/tmp",
+        "/libx32", "/tmp", "/workspace", "/context", "/run/secrets",
     ]
 
     /// Absolute, no `.`/`..`/empty components, no trailing slash.

@@ -20,7 +20,7 @@ public enum UserMountPlanner {
         var planned: [(destination: String, steps: [SetupStep])] = []
         var taken = Set(builtInMounts)
         for volume in volumes {
-            let flag = "--volume \(volume.source):\(volume.destination)"
+            let flag = "\(volume.flagName) \(volume.source):\(volume.destination)"
             try checkDestination(volume.destination, flag: flag, taken: &taken)
             planned.append(
                 (volume.destination, try volumeSteps(volume, flag: flag, workloadHostIDs: workloadHostIDs, host: host)))
@@ -76,7 +76,9 @@ public enum UserMountPlanner {
         var options: MountOptions = [.noSuid, .noDev]
         if volume.readOnly { options.insert(.readOnly) }
         var bind = inRoot(.bind(host: resolved, at: volume.destination, options: options))
-        if !volume.readOnly, let workload = workloadHostIDs, let owner = host.owner(of: resolved) {
+        if !volume.readOnly || volume.ownedByWorkload, let workload = workloadHostIDs,
+            let owner = host.owner(of: resolved)
+        {
             bind.idmap = MountIDMap(
                 diskUID: owner.uid, diskGID: owner.gid, hostUID: workload.uid, hostGID: workload.gid)
         }

@@ -64,6 +64,7 @@ struct ChildFailure: Equatable {
         Int32(NUCLEUS_SYS_SIGPROCMASK.rawValue): "sigprocmask",
         Int32(NUCLEUS_SYS_FAULT_INJECTED.rawValue): "injected fault (NUCLEUS_FAULT_STEP)",
         Int32(NUCLEUS_SYS_OPENAT2.rawValue): "openat2", Int32(NUCLEUS_SYS_FCHOWN.rawValue): "fchown",
-        Int32(NUCLEUS_SYS_READ_SECRET.rawValue): "read",
+        Int32(NUCLEUS_SYS_READ_SECRET.rawValue): "read", Int32(NUCLEUS_SYS_FSOPEN.rawValue): "fsopen",
+        Int32(NUCLEUS_SYS_FSCONFIG.rawValue): "fsconfig", Int32(NUCLEUS_SYS_FSMOUNT.rawValue): "fsmount",
     ]
 }

@@ -8,13 +8,17 @@ public enum FaultInjection: Equatable, Sendable {
     case idMaps
     /// Fail setup step N of the plan (in the container's init).
     case setupStep(Int)
+    /// Append to a `--context` source file after it was hashed, so
+    /// `--verify-context-integrity` must refuse the start.
+    case contextTamper
 
     public static let environmentVariable = "NUCLEUS_FAULT_STEP"
 
-    /// `id-maps`, a step number as `--dry-run` prints it, or `KIND:TARGET`
+    /// `id-maps`, `context-tamper`, a step number as `--dry-run` prints it, or `KIND:TARGET`
     /// (`mount:/proc`, `bind:/usr`, `pivot-root:/`).
     public static func parse(_ value: String, plan: Plan) throws(NucleusError) -> FaultInjection {
         if value == "id-maps" { return .idMaps }
+        if value == "context-tamper" { return .contextTamper }
         if let number = Int(value), (1...plan.setup.count).contains(number) { return .setupStep(number - 1) }
         if let colon = value.firstIndex(of: ":") {
             let kind = String(value[..<colon])

@@ -30,9 +30,9 @@ public struct Launcher {
         defer { close(signalFD) }
 
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
-        let volumes = try IdmappedVolumes(plan: plan)
-        defer { volumes.close() }
-        let spec = try LaunchSpec(plan: plan, faultStep: faultStep, detachedTrees: volumes.trees)
+        let trees = try PreparedTrees(plan: plan, tamperWithContext: fault == .contextTamper)
+        defer { trees.close() }
+        let spec = try LaunchSpec(plan: plan, faultStep: faultStep, detachedTrees: trees.trees)
         var pidfd: Int32 = -1
         var syncFD: Int32 = -1
         var errorFD: Int32 = -1

@@ -32,6 +32,8 @@ public struct Request: Sendable, Equatable, Codable {
     public var tmpfsMounts: [TmpfsMount]
     public var secrets: [SecretMount]
     public var workspace: Workspace?
+    public var context: Context?
+    public var providerConfigs: [ProviderConfig]
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -65,6 +67,8 @@ public struct Request: Sendable, Equatable, Codable {
         tmpfsMounts = []
         secrets = []
         workspace = nil
+        context = nil
+        providerConfigs = []
     }
 }
 

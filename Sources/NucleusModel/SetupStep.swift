@@ -42,6 +42,8 @@ public struct SetupStep: Sendable, Equatable, Codable {
     public var secretSource: String?
     /// The owner of a written secret file.
     public var owner: FileOwner?
+    /// For the bind at `/context`: the tree the host side builds before clone.
+    public var context: ContextTree?
 
     public init(
         kind: Kind, target: String, source: String? = nil, sourceInContainer: Bool = false,
@@ -63,6 +65,7 @@ public struct SetupStep: Sendable, Equatable, Codable {
         idmap = nil
         secretSource = nil
         owner = nil
+        context = nil
     }
 
     public static func mount(
@@ -107,6 +110,12 @@ public struct SetupStep: Sendable, Equatable, Codable {
 extension SetupStep {
     /// What the step does, in the words an operator reads in `--dry-run` and errors.
     public var summary: String {
+        if kind == .bind, let context {
+            let how = context.mode == .copy ? "a copy of" : "a view of"
+            let verified = context.verifyIntegrity ? ", SHA-256 verified" : ""
+            return "bind \(target) from \(how) \(context.source) without excluded names"
+                + " (\(options.names.joined(separator: ","))\(verified))"
+        }
         switch kind {
         case .mount:
             let opts = (options.names + (data.map { [$0] } ?? [])).joined(separator: ",")

@@ -3,6 +3,11 @@ public struct VolumeMount: Sendable, Equatable, Codable {
     public var source: String
     public var destination: String
     public var readOnly: Bool
+    /// The flag errors name: `--volume`, or the provider-config flag it came from.
+    public var flagName = "--volume"
+    /// Idmapped to its owner even when read-only: a provider's credentials are
+    /// often mode 0600 and are meant for the workload to read.
+    public var ownedByWorkload = false
 
     public init(source: String, destination: String, readOnly: Bool) {
         self.source = source
@@ -112,5 +117,43 @@ public struct Workspace: Sendable, Equatable, Codable {
         self.exec = exec
         self.protect = protect
         self.unprotectGit = unprotectGit
+    }
+}
+
+/// `--provider-config-ro SRC:DEST` / `--provider-config-rw SRC:DEST`: one
+/// file or directory of an AI provider's configuration, bound into the home.
+public struct ProviderConfig: Sendable, Equatable, Codable {
+    public var source: String
+    /// Absolute under the home, or relative to it.
+    public var destination: String
+    public var readOnly: Bool
+
+    public init(source: String, destination: String, readOnly: Bool) {
+        self.source = source
+        self.destination = destination
+        self.readOnly = readOnly
+    }
+
+    public var flagName: String { readOnly ? "--provider-config-ro" : "--provider-config-rw" }
+
+    public init(parsing text: String, readOnly: Bool) throws(NucleusError) {
+        let flag = readOnly ? "--provider-config-ro" : "--provider-config-rw"
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw .invalid("\(flag) \(text): expected SRC:DEST")
+        }
+        self.init(source: parts[0], destination: parts[1], readOnly: readOnly)
+    }
+
+    /// The volume it becomes once DEST is placed under `home`.
+    public func volume(home: String) throws(NucleusError) -> VolumeMount {
+        let absolute = destination.hasPrefix("/") ? destination : home + "/" + destination
+        guard absolute.hasPrefix(home + "/") else {
+            throw .invalid("\(flagName) \(source):\(destination): the destination must lie inside the home \(home)")
+        }
+        var volume = VolumeMount(source: source, destination: absolute, readOnly: readOnly)
+        volume.flagName = flagName
+        volume.ownedByWorkload = true
+        return volume
     }
 }

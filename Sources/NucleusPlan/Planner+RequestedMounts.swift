@@ -19,17 +19,25 @@ extension Planner {
         let workspace = try request.workspace.map { workspace throws(NucleusError) in
             try WorkspacePlanner.plan(workspace, workloadHostIDs: workloadHostIDs, host: host)
         }
-        let builtIn = ["/tmp", request.home] + (request.workspace == nil ? [] : [Workspace.mountPoint])
+        let context = try request.context.map { context throws(NucleusError) in
+            try ContextPlanner.steps(context, workloadHostIDs: workloadHostIDs, host: host)
+        }
+        let builtIn =
+            ["/tmp", request.home] + (request.workspace == nil ? [] : [Workspace.mountPoint])
+            + (request.context == nil ? [] : [Context.mountPoint])
+        var requestedVolumes = request.volumes
+        for config in request.providerConfigs { requestedVolumes.append(try config.volume(home: request.home)) }
         let volumes = try UserMountPlanner.steps(
-            volumes: request.volumes, tmpfs: request.tmpfsMounts, builtInMounts: builtIn, identity: identity,
+            volumes: requestedVolumes, tmpfs: request.tmpfsMounts, builtInMounts: builtIn, identity: identity,
             workloadHostIDs: workloadHostIDs, host: host)
         let secrets = try SecretsPlanner.steps(
             request.secrets, identity: identity,
-            taken: Set(builtIn + request.volumes.map(\.destination) + request.tmpfsMounts.map(\.destination)),
-            hostContent: request.volumes.map(\.destination) + (request.workspace == nil ? [] : [Workspace.mountPoint]),
+            taken: Set(builtIn + requestedVolumes.map(\.destination) + request.tmpfsMounts.map(\.destination)),
+            hostContent: requestedVolumes.map(\.destination) + (request.workspace == nil ? [] : [Workspace.mountPoint]),
             host: host)
         return RequestedMounts(
-            steps: (workspace?.steps ?? []) + volumes + secrets, protected: workspace?.protected ?? [])
+            steps: (workspace?.steps ?? []) + (context ?? []) + volumes + secrets, protected: workspace?.protected ?? []
+        )
     }
 
     static func workspaceMechanism(_ workspace: Workspace?, protected: [String]) -> [Mechanism] {

@@ -75,7 +75,8 @@ public enum Planner {
                 + SecurityMechanisms.privileges(uid: uid, gid: gid, supplementary: process.supplementaryGroups)
                 + SecurityMechanisms.notYetAvailable
                 + volumeOwnership(request: request, mapping: mapping, uid: uid)
-                + workspaceMechanism(request.workspace, protected: requested.protected))
+                + workspaceMechanism(request.workspace, protected: requested.protected)
+                + (request.context.map { [ContextPlanner.mechanism($0)] } ?? []))
     }
 
     /// Names are looked up in the container's root filesystem: `--rootfs`'s

@@ -19,6 +19,8 @@ import Testing
         ["--user", "svc", "--group", "video", "--additional-group", "44", "--secret", "/s:/run/secrets/s", "--", "x"],
         ["--workspace", "/w", "--workspace-mode", "bind-ro", "--workspace-exec", "--protect", ".envrc", "--", "x"],
         ["--workspace=/w", "--unprotect-git", "--env-fd", "3", "--", "x"],
+        ["--context", "/c", "--context-mode", "bind", "--verify-context-integrity", "--", "x"],
+        ["--provider-config-ro", "/a:.config/a", "--provider-config-rw=/b:/home/agent/b", "--", "x"],
     ]
 
     @Test(arguments: accepted)
@@ -32,7 +34,7 @@ import Testing
         [], ["--"], ["--help", "--", "x"], ["--dry-run", "--", "x"], ["--config", "c.toml"],
         ["--log-level", "debug", "--", "x"],
         ["--bogus", "--", "x"], ["--preserve-fds", "abc", "--", "x"], ["--network", "bridge", "--", "x"], ["--name"],
-        ["--terminal=yes", "--", "x"], ["/bin/true"], ["--name", "--", "x"],
+        ["--terminal=yes", "--", "x"], ["--context-mode", "rsync", "--", "x"], ["/bin/true"], ["--name", "--", "x"],
     ]
 
     @Test(arguments: handedBack)

@@ -136,6 +136,8 @@ import Testing
         #expect(plan.step(.mount, "/tmp")?.data?.hasPrefix("mode=1777") == true)
         #expect(plan.step(.makeDirectory, "/work") != nil)
         #expect(refusal { $0.home = "/proc/x" } != nil)
+        #expect(refusal { $0.home = "/workspace" } != nil)
+        #expect(refusal { $0.home = "/context/me" } != nil)
         #expect(refusal { $0.home = "home" } != nil)
         #expect(refusal { $0.home = "/a/../b" } != nil)
     }

@@ -68,7 +68,8 @@ enum nucleus_syscall {
     NUCLEUS_SYS_UNSHARE, NUCLEUS_SYS_CLONE, NUCLEUS_SYS_CAPSET, NUCLEUS_SYS_SETSID,
     NUCLEUS_SYS_SETPGID, NUCLEUS_SYS_TCSETPGRP, NUCLEUS_SYS_CLOSE_RANGE, NUCLEUS_SYS_FCNTL,
     NUCLEUS_SYS_EXECVE, NUCLEUS_SYS_SIGPROCMASK, NUCLEUS_SYS_FAULT_INJECTED, NUCLEUS_SYS_OPENAT2,
-    NUCLEUS_SYS_FCHOWN, NUCLEUS_SYS_READ_SECRET
+    NUCLEUS_SYS_FCHOWN, NUCLEUS_SYS_READ_SECRET, NUCLEUS_SYS_FSOPEN, NUCLEUS_SYS_FSCONFIG,
+    NUCLEUS_SYS_FSMOUNT
 };
 
 /* Steps that are not entries of the op list have negative indices. */
@@ -139,6 +140,27 @@ pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd, i
  */
 int nucleus_idmapped_tree(const char *source, uint64_t attr_set, uint32_t disk_uid, uint32_t host_uid,
                           uint32_t disk_gid, uint32_t host_gid, int min_fd, int *failed_syscall);
+
+/*
+ * --context trees, built by the host side before nucleus_spawn (host root
+ * only: a new tmpfs or overlay outside any namespace needs CAP_SYS_ADMIN over
+ * the host). Each returns a detached mount's fd (>= min_fd) or -errno, with
+ * *failed_syscall naming the step.
+ *
+ * nucleus_tmpfs_tree: an empty writable tmpfs of at most size_bytes and
+ * inodes entries, to be populated through the fd.
+ * nucleus_overlay_tree: a read-only overlay of `source_fd` (a directory)
+ * under `whiteouts_fd` (a tree whose 0:0 character devices hide names below
+ * it), with attr_set.
+ * nucleus_seal_tree: set attr_set (MOUNT_ATTR_RDONLY...) once populated.
+ */
+int nucleus_tmpfs_tree(uint64_t size_bytes, uint64_t inodes, int min_fd, int *failed_syscall);
+int nucleus_overlay_tree(int whiteouts_fd, int source_fd, uint64_t attr_set, int min_fd, int *failed_syscall);
+int nucleus_seal_tree(int tree_fd, uint64_t attr_set);
+
+/* openat2 confined beneath dirfd with no symlinks followed anywhere on the
+ * path: the context tree may change while it is copied. -1 and errno on failure. */
+int nucleus_open_beneath(int dirfd, const char *path, int flags);
 
 /* --secret: read the regular file at `path` (no symlink) into malloc'd memory.
  * Returns 0 or -errno (with *failed_syscall set). Free with nucleus_wipe_secret. */

@@ -1,0 +1,124 @@
+import NucleusFilesystem
+import NucleusModel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// One entry of a context tree, relative to its root.
+struct ContextEntry: Equatable {
+    enum Kind: Equatable {
+        case directory
+        case file(size: Int64)
+        case symlink(target: String)
+    }
+
+    var path: String
+    var kind: Kind
+    /// Permission bits without setuid, setgid and sticky: nothing in /context runs anyway.
+    var permissions: mode_t
+    var modified: timespec
+
+    static func == (left: ContextEntry, right: ContextEntry) -> Bool {
+        left.path == right.path && left.kind == right.kind
+    }
+}
+
+/// A walked tree: what is kept, what the exclusions hide, and its size.
+struct ContextListing {
+    var root: ContextEntry
+    var kept: [ContextEntry] = []
+    /// Paths of excluded entries, each hidden whole (a directory with its contents).
+    var hidden: [String] = []
+    var bytes: Int64 = 0
+
+    var files: [ContextEntry] { kept.filter { if case .file = $0.kind { true } else { false } } }
+}
+
+/// Walks a directory through descriptors only, never following a symlink
+/// and never leaving its file system, so a tree that changes underneath
+/// cannot lead the walk to host paths.
+enum ContextWalk {
+    /// - Parameters:
+    ///   - rootFD: the tree's root directory, opened for reading.
+    ///   - applyExclusions: false to list a populated tree exactly as it is.
+    ///   - origin: the tree's path, for error lines.
+    static func walk(rootFD: Int32, applyExclusions: Bool, origin: String) throws(NucleusError) -> ContextListing {
+        var status = stat()
+        guard fstat(rootFD, &status) == 0 else {
+            throw NucleusError("walk the context", syscall: "fstat", path: origin, errno: errno)
+        }
+        var listing = ContextListing(root: entry("", status, kind: .directory))
+        let walker = Walker(device: status.st_dev, applyExclusions: applyExclusions, origin: origin)
+        try walker.directory(dup(rootFD), relative: "", into: &listing)
+        return listing
+    }
+
+    static func entry(_ path: String, _ status: stat, kind: ContextEntry.Kind) -> ContextEntry {
+        ContextEntry(path: path, kind: kind, permissions: status.st_mode & 0o777, modified: status.st_mtim)
+    }
+
+    private struct Walker {
+        var device: dev_t
+        var applyExclusions: Bool
+        var origin: String
+
+        func directory(_ fd: Int32, relative: String, into listing: inout ContextListing) throws(NucleusError) {
+            guard fd >= 0, let stream = fdopendir(fd) else {
+                if fd >= 0 { close(fd) }
+                throw NucleusError("walk the context", syscall: "opendir", path: path(relative), errno: errno)
+            }
+            defer { closedir(stream) }
+            let parent = dirfd(stream)
+            while let record = readdir(stream) {
+                let name = withUnsafePointer(to: &record.pointee.d_name) {
+                    String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+                }
+                if name == "." || name == ".." { continue }
+                let child = relative.isEmpty ? name : relative + "/" + name
+                if applyExclusions && ContextExclusions.excludes(name: name) {
+                    listing.hidden.append(child)
+                    continue
+                }
+                var status = stat()
+                guard fstatat(parent, name, &status, AT_SYMLINK_NOFOLLOW) == 0 else {
+                    throw NucleusError("walk the context", syscall: "fstatat", path: path(child), errno: errno)
+                }
+                switch status.st_mode & S_IFMT {
+                case S_IFDIR where status.st_dev == device:
+                    listing.kept.append(ContextWalk.entry(child, status, kind: .directory))
+                    let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                    try directory(fd, relative: child, into: &listing)
+                case S_IFREG:
+                    listing.kept.append(ContextWalk.entry(child, status, kind: .file(size: Int64(status.st_size))))
+                    listing.bytes += Int64(status.st_size)
+                case S_IFLNK:
+                    let target = try linkText(parent, name, child: child)
+                    if !applyExclusions || ContextExclusions.symlinkStaysInside(path: child, target: target) {
+                        listing.kept.append(ContextWalk.entry(child, status, kind: .symlink(target: target)))
+                    } else {
+                        listing.hidden.append(child)
+                    }
+                default:
+                    guard applyExclusions else {
+                        throw NucleusError("walk the context: unexpected special file or mount", path: path(child))
+                    }
+                    listing.hidden.append(child)
+                }
+            }
+        }
+
+        func linkText(_ parent: Int32, _ name: String, child: String) throws(NucleusError) -> String {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let length = readlinkat(parent, name, &buffer, buffer.count - 1)
+            guard length >= 0 else {
+                throw NucleusError("walk the context", syscall: "readlinkat", path: path(child), errno: errno)
+            }
+            return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+
+        func path(_ relative: String) -> String { relative.isEmpty ? origin : origin + "/" + relative }
+    }
+}

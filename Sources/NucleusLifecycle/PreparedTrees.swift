@@ -1,0 +1,54 @@
+import CNucleus
+import NucleusModel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Detached mount trees the host side builds before clone, because the
+/// container's child is not privileged over the host's filesystems: idmapped
+/// read-write volumes and the `/context` tree. Handed to the child by
+/// descriptor and closed again once the child has its copies.
+final class PreparedTrees {
+    /// Setup step index -> detached tree fd.
+    private(set) var trees: [Int: Int32] = [:]
+
+    init(plan: Plan, tamperWithContext: Bool = false) throws(NucleusError) {
+        let lowestFD = Int32(3 + plan.process.preserveFDs)
+        for (index, step) in plan.setup.enumerated() {
+            do throws(NucleusError) {
+                if let context = step.context {
+                    trees[index] = try ContextTreeBuilder(tree: context, minFD: lowestFD, tamper: tamperWithContext)
+                        .build()
+                } else if let idmap = step.idmap, let source = step.source {
+                    trees[index] = try Self.idmappedTree(source, step: step, idmap: idmap, minFD: lowestFD)
+                }
+            } catch {
+                close()
+                throw error
+            }
+        }
+    }
+
+    private static func idmappedTree(_ source: String, step: SetupStep, idmap: MountIDMap, minFD: Int32)
+        throws(NucleusError) -> Int32
+    {
+        var failedSyscall: Int32 = 0
+        let fd = nucleus_idmapped_tree(
+            source, step.options.rawValue, idmap.diskUID, idmap.hostUID, idmap.diskGID, idmap.hostGID, minFD,
+            &failedSyscall)
+        guard fd >= 0 else {
+            throw NucleusError(
+                "idmap the volume \(source) for \(step.target)",
+                syscall: ChildFailure.syscallNames[failedSyscall] ?? "setup", path: source, errno: -fd)
+        }
+        return fd
+    }
+
+    func close() {
+        for fd in trees.values { Glibc.close(fd) }
+        trees = [:]
+    }
+}

@@ -1,0 +1,41 @@
+/// How `--context` reaches `/context`.
+public enum ContextMode: String, Sendable, Equatable, Codable, CaseIterable {
+    /// A filtered copy in a tmpfs, read-only once populated.
+    case copy
+    /// A read-only live view of the directory with the excluded names hidden.
+    case bind
+}
+
+/// `--context DIR`, `--context-mode`, `--verify-context-integrity`: a tree the
+/// workload reads but whose secrets and VCS metadata it never sees.
+public struct Context: Sendable, Equatable, Codable {
+    public static let mountPoint = "/context"
+
+    public var source: String
+    public var mode: ContextMode
+    public var verifyIntegrity: Bool
+
+    public init(source: String, mode: ContextMode = .copy, verifyIntegrity: Bool = false) {
+        self.source = source
+        self.mode = mode
+        self.verifyIntegrity = verifyIntegrity
+    }
+}
+
+/// What the host side builds for `/context` before clone and hands to the
+/// child as a finished detached tree.
+public struct ContextTree: Sendable, Equatable, Codable {
+    /// The resolved host directory.
+    public var source: String
+    public var mode: ContextMode
+    /// Copy mode: the host ids of the workload, which owns every copied entry.
+    public var owner: FileOwner
+    public var verifyIntegrity: Bool
+
+    public init(source: String, mode: ContextMode, owner: FileOwner, verifyIntegrity: Bool) {
+        self.source = source
+        self.mode = mode
+        self.owner = owner
+        self.verifyIntegrity = verifyIntegrity
+    }
+}
