@@ -16,21 +16,25 @@ public enum WorkspacePlanner {
         _ workspace: Workspace, workloadHostIDs: (uid: UInt32, gid: UInt32)?, host: any HostProbe
     ) throws(NucleusError) -> Result {
         let flag = "--workspace \(workspace.source)"
-        guard workspace.mode != .copyInOut else {
-            throw .invalid("\(flag): --workspace-mode copy-in-out is not implemented yet; use bind-rw or bind-ro")
-        }
         guard workspace.source.hasPrefix("/") else { throw .invalid("\(flag): the workspace must be an absolute path") }
         guard let root = host.resolve(workspace.source), host.entry(at: root) == .directory else {
             throw NucleusError("\(flag): not a directory", syscall: "realpath", path: workspace.source, errno: 20)
         }
-        let writable = workspace.mode == .bindRW
+        let writable = workspace.mode != .bindRO
         var options: MountOptions = [.noSuid, .noDev]
         if !workspace.exec { options.insert(.noExec) }
         if !writable { options.insert(.readOnly) }
         var bind = UserMountPlanner.inRoot(.bind(host: root, at: Workspace.mountPoint, options: options))
-        if writable, let workload = workloadHostIDs, let owner = host.owner(of: root) {
+        let owner = host.owner(of: root)
+        if writable, let workload = workloadHostIDs, let owner {
             bind.idmap = MountIDMap(
                 diskUID: owner.uid, diskGID: owner.gid, hostUID: workload.uid, hostGID: workload.gid)
+        }
+        if workspace.mode == .copyInOut {
+            guard let owner else {
+                throw NucleusError("\(flag): cannot read its owner", syscall: "stat", path: root, errno: 2)
+            }
+            bind.stagedWorkspace = StagedWorkspace(source: root, owner: FileOwner(uid: owner.uid, gid: owner.gid))
         }
         var steps = [UserMountPlanner.inRoot(.directory(Workspace.mountPoint)), bind]
         var protected: [String] = []

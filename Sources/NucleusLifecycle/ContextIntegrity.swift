@@ -16,7 +16,7 @@ struct ContextIntegrity {
     /// Relative path -> SHA-256 digest bytes.
     var digests: [String: [UInt8]]
 
-    static func hash(files: [ContextEntry], rootFD: Int32, origin: String) throws(NucleusError) -> ContextIntegrity {
+    static func hash(files: [TreeEntry], rootFD: Int32, origin: String) throws(NucleusError) -> ContextIntegrity {
         let results = Mutex<[String: [UInt8]]>([:])
         try ParallelWork.forEach(files.count) { index throws(NucleusError) in
             let path = files[index].path
@@ -27,7 +27,7 @@ struct ContextIntegrity {
     }
 
     /// Refuses the tree unless it holds exactly `expected` and every file's digest matches.
-    func verify(tree: ContextListing, expected: ContextListing, treeRootFD: Int32) throws(NucleusError) {
+    func verify(tree: TreeListing, expected: TreeListing, treeRootFD: Int32) throws(NucleusError) {
         let wanted = Dictionary(expected.kept.map { ($0.path, $0.kind) }, uniquingKeysWith: { first, _ in first })
         let found = Dictionary(tree.kept.map { ($0.path, $0.kind) }, uniquingKeysWith: { first, _ in first })
         if let extra = found.keys.sorted().first(where: { wanted[$0] == nil }) {
@@ -45,7 +45,7 @@ struct ContextIntegrity {
         }
     }
 
-    private static func sameShape(_ left: ContextEntry.Kind, _ right: ContextEntry.Kind?) -> Bool {
+    private static func sameShape(_ left: TreeEntry.Kind, _ right: TreeEntry.Kind?) -> Bool {
         switch (left, right) {
         case (.directory, .directory?): return true
         case (.file, .file?): return true  // sizes are covered by the digests

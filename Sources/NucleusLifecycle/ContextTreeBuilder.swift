@@ -25,7 +25,7 @@ struct ContextTreeBuilder {
             throw NucleusError("open the context", syscall: "open", path: tree.source, errno: errno)
         }
         defer { close(sourceFD) }
-        let listing = try ContextWalk.walk(rootFD: sourceFD, applyExclusions: true, origin: tree.source)
+        let listing = try TreeWalk.walk(rootFD: sourceFD, rules: .context, origin: tree.source)
         let integrity =
             tree.verifyIntegrity
             ? try ContextIntegrity.hash(files: listing.files, rootFD: sourceFD, origin: tree.source) : nil
@@ -39,7 +39,7 @@ struct ContextTreeBuilder {
             if let integrity {
                 let rootFD = try Self.openDirectory(mountFD, "verify the context")
                 defer { close(rootFD) }
-                let view = try ContextWalk.walk(rootFD: rootFD, applyExclusions: false, origin: Context.mountPoint)
+                let view = try TreeWalk.walk(rootFD: rootFD, rules: .exact, origin: Context.mountPoint)
                 try integrity.verify(tree: view, expected: listing, treeRootFD: mountFD)
             }
             return mountFD
@@ -49,7 +49,7 @@ struct ContextTreeBuilder {
         }
     }
 
-    private func copyTree(_ listing: ContextListing, sourceFD: Int32) throws(NucleusError) -> Int32 {
+    private func copyTree(_ listing: TreeListing, sourceFD: Int32) throws(NucleusError) -> Int32 {
         // Room for every file rounded up to pages, plus directories and slack.
         let pages = listing.kept.reduce(Int64(0)) { total, entry in
             if case .file(let size) = entry.kind { return total + (size + 4095) / 4096 }
@@ -60,8 +60,10 @@ struct ContextTreeBuilder {
         do throws(NucleusError) {
             let rootFD = try Self.openDirectory(mountFD, "populate the context")
             defer { close(rootFD) }
-            try ContextCopier(sourceFD: sourceFD, treeFD: rootFD, owner: tree.owner, origin: tree.source).populate(
-                listing)
+            try TreeCopier(
+                sourceFD: sourceFD, treeFD: rootFD, owner: tree.owner, origin: tree.source,
+                destination: Context.mountPoint
+            ).populate(listing)
             let rc = nucleus_seal_tree(mountFD, ContextPlanner.options.rawValue)
             guard rc == 0 else {
                 throw NucleusError(
@@ -78,7 +80,7 @@ struct ContextTreeBuilder {
     /// whiteout) at every hidden path, in directories that carry the source's
     /// permissions and times (overlayfs shows the top layer's). The source
     /// layer is idmapped like a workspace: its owner's files are the workload's.
-    private func overlayTree(_ listing: ContextListing, sourceFD: Int32) throws(NucleusError) -> Int32 {
+    private func overlayTree(_ listing: TreeListing, sourceFD: Int32) throws(NucleusError) -> Int32 {
         let whiteouts = try Self.detachedTmpfs(bytes: 16 << 20, entries: listing.hidden.count * 2 + 16, minFD: minFD)
         defer { close(whiteouts) }
         try hide(listing, in: whiteouts)
@@ -106,7 +108,7 @@ struct ContextTreeBuilder {
     }
 
     /// Whiteouts for every hidden path, under directories owned by the workload.
-    private func hide(_ listing: ContextListing, in whiteouts: Int32) throws(NucleusError) {
+    private func hide(_ listing: TreeListing, in whiteouts: Int32) throws(NucleusError) {
         let rootFD = try Self.openDirectory(whiteouts, "hide the context's excluded names")
         defer { close(rootFD) }
         let directories = Dictionary(
@@ -115,7 +117,7 @@ struct ContextTreeBuilder {
         let savedMask = umask(0)
         defer { umask(savedMask) }
         var created: Set<String> = []
-        var parents: [ContextEntry] = [listing.root]
+        var parents: [TreeEntry] = [listing.root]
         for hidden in listing.hidden {
             var prefix = ""
             for component in hidden.split(separator: "/").dropLast() {
@@ -142,7 +144,7 @@ struct ContextTreeBuilder {
         throw NucleusError("hide the context's excluded names", syscall: syscall, path: path, errno: errno)
     }
 
-    private func tamperWithFirstFile(_ listing: ContextListing, sourceFD: Int32) throws(NucleusError) {
+    private func tamperWithFirstFile(_ listing: TreeListing, sourceFD: Int32) throws(NucleusError) {
         guard let file = listing.files.first else { return }
         let fd = nucleus_open_beneath(sourceFD, file.path, O_WRONLY | O_APPEND)
         guard fd >= 0, write(fd, "tampered\n", 9) == 9 else {

@@ -32,7 +32,7 @@ public struct Launcher {
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
         let trees = try PreparedTrees(plan: plan, tamperWithContext: fault == .contextTamper)
         defer { trees.close() }
-        let spec = try LaunchSpec(plan: plan, faultStep: faultStep, detachedTrees: trees.trees)
+        let spec = try LaunchSpec(plan: trees.plan, faultStep: faultStep, detachedTrees: trees.trees)
         var pidfd: Int32 = -1
         var syncFD: Int32 = -1
         var errorFD: Int32 = -1
@@ -59,6 +59,10 @@ public struct Launcher {
         let outcome = Supervisor(child: child, signalFD: signalFD, logger: logger).superviseUntilExit()
         if plan.process.terminal { TerminalForeground.reclaim() }
         if let failure = outcome.failure { throw failure.error(in: plan) }
+        if let staging = trees.staging {
+            let applied = try WorkspaceSync(staging, failAfterRenames: fault == .workspaceSync ? 1 : nil).run()
+            logger.info("workspace synced back", metadata: ["changes": "\(applied)", "to": "\(staging.staged.source)"])
+        }
         return outcome.exitCode
     }
 }

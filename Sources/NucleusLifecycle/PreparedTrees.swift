@@ -9,17 +9,30 @@ import NucleusModel
 
 /// Detached mount trees the host side builds before clone, because the
 /// container's child is not privileged over the host's filesystems: idmapped
-/// read-write volumes and the `/context` tree. Handed to the child by
-/// descriptor and closed again once the child has its copies.
+/// read-write volumes, the `/context` tree and a copy-in-out workspace's
+/// staging copy. Handed to the child by descriptor and closed again once the
+/// child has its copies.
 final class PreparedTrees {
     /// Setup step index -> detached tree fd.
     private(set) var trees: [Int: Int32] = [:]
+    /// The copy-in-out workspace, synced back by the launcher after exit.
+    private(set) var staging: WorkspaceStaging?
+    /// The plan to launch: a staged workspace's bind takes its source from the staging copy.
+    private(set) var plan: Plan
 
     init(plan: Plan, tamperWithContext: Bool = false) throws(NucleusError) {
+        self.plan = plan
         let lowestFD = Int32(3 + plan.process.preserveFDs)
         for (index, step) in plan.setup.enumerated() {
             do throws(NucleusError) {
-                if let context = step.context {
+                if let staged = step.stagedWorkspace {
+                    let staging = try WorkspaceStaging(staged)
+                    self.staging = staging
+                    self.plan.setup[index].source = staging.tree
+                    if let idmap = step.idmap {
+                        trees[index] = try Self.idmappedTree(staging.tree, step: step, idmap: idmap, minFD: lowestFD)
+                    }
+                } else if let context = step.context {
                     trees[index] = try ContextTreeBuilder(tree: context, minFD: lowestFD, tamper: tamperWithContext)
                         .build()
                 } else if let idmap = step.idmap, let source = step.source {
@@ -47,8 +60,11 @@ final class PreparedTrees {
         return fd
     }
 
+    /// Closes the trees and removes the staging copy unless a failed sync kept it.
     func close() {
         for fd in trees.values { Glibc.close(fd) }
         trees = [:]
+        staging?.discard()
+        staging = nil
     }
 }

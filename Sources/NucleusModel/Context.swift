@@ -39,3 +39,24 @@ public struct ContextTree: Sendable, Equatable, Codable {
         self.verifyIntegrity = verifyIntegrity
     }
 }
+
+/// `--workspace-mode copy-in-out`: the host side copies `source` into a
+/// private staging directory before clone, binds that at `/workspace`, and
+/// syncs the changes back once the workload exits.
+public struct StagedWorkspace: Sendable, Equatable, Codable {
+    /// The resolved host directory.
+    public var source: String
+    /// Its owner, who owns the staged copy and whatever the sync creates.
+    public var owner: FileOwner
+
+    public init(source: String, owner: FileOwner) {
+        self.source = source
+        self.owner = owner
+    }
+}
+
+/// Where copy-in-out workspaces are staged: a 0700 root-only directory per
+/// run, removed after a successful sync and kept (and named) after a failed one.
+public enum WorkspaceStagingArea {
+    public static let prefix = "/var/tmp/nucleus-staging-"
+}

@@ -44,6 +44,8 @@ public struct SetupStep: Sendable, Equatable, Codable {
     public var owner: FileOwner?
     /// For the bind at `/context`: the tree the host side builds before clone.
     public var context: ContextTree?
+    /// For a copy-in-out workspace: bind a staging copy of `source` instead.
+    public var stagedWorkspace: StagedWorkspace?
 
     public init(
         kind: Kind, target: String, source: String? = nil, sourceInContainer: Bool = false,
@@ -66,6 +68,7 @@ public struct SetupStep: Sendable, Equatable, Codable {
         secretSource = nil
         owner = nil
         context = nil
+        stagedWorkspace = nil
     }
 
     public static func mount(
@@ -115,6 +118,10 @@ extension SetupStep {
             let verified = context.verifyIntegrity ? ", SHA-256 verified" : ""
             return "bind \(target) from \(how) \(context.source) without excluded names"
                 + " (\(options.names.joined(separator: ","))\(verified))"
+        }
+        if kind == .bind, let stagedWorkspace {
+            return "bind \(target) from a staging copy of \(stagedWorkspace.source), synced back after exit"
+                + " (\(options.names.joined(separator: ",")))"
         }
         switch kind {
         case .mount:

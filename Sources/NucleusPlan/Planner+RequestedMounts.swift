@@ -45,7 +45,12 @@ extension Planner {
         var detail =
             "\(workspace.mode.rawValue) at \(Workspace.mountPoint)" + (workspace.exec ? ", executable" : ", noexec")
         if !protected.isEmpty { detail += "; read-only: " + protected.concatenated(separator: ", ") }
-        if workspace.mode == .bindRW && workspace.unprotectGit {
+        if workspace.mode == .copyInOut {
+            detail +=
+                "; the workload edits a private staging copy (\(WorkspaceStagingArea.prefix)*); changes reach the"
+                + " host after exit, all or none, refused if the host changed them meanwhile"
+        }
+        if workspace.mode != .bindRO && workspace.unprotectGit {
             return [
                 Mechanism(
                     name: "workspace", status: .degraded,
@@ -59,7 +64,11 @@ extension Planner {
 
     /// Who owns, on the host, what the workload writes into read-write volumes and the workspace.
     static func volumeOwnership(request: Request, mapping: IDMapping, uid: UInt32) -> [Mechanism] {
-        guard request.volumes.contains(where: { !$0.readOnly }) || request.workspace?.mode == .bindRW else { return [] }
+        guard
+            request.volumes.contains(where: { !$0.readOnly }) || (request.workspace.map { $0.mode != .bindRO } ?? false)
+        else {
+            return []
+        }
         let detail =
             mapping.rootless
             ? "files written to volumes belong to the caller (uid \(hostID(uid, in: mapping.uidMap)))"

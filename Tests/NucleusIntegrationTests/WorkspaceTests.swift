@@ -91,13 +91,96 @@ import Testing
         #expect(plan.stdout.contains("degraded  workspace"))
     }
 
-    @Test func whatIsNotBuiltYetOrMisusedIsRefused() throws {
-        let repo = try Self.repository("refused")
-        defer { try? FileManager.default.removeItem(at: repo) }
-        let copy = try NucleusBinary.sh("true", flags: ["--workspace", repo.path, "--workspace-mode", "copy-in-out"])
-        #expect(copy.status == 125)
-        #expect(copy.stderr.contains("not implemented"))
+    @Test func misuseIsRefused() throws {
         #expect(try NucleusBinary.sh("true", flags: ["--workspace-exec"]).status == 125)
         #expect(try NucleusBinary.sh("true", flags: ["--workspace", "/nonexistent-ws"]).status == 125)
+    }
+}
+
+/// `--workspace-mode copy-in-out`: the workload edits a private copy; its
+/// changes reach the host after exit, all or none.
+@Suite(.serialized) struct CopyInOutTests {
+    static let flags = ["--workspace-mode", "copy-in-out", "--user", "1000"]
+
+    /// `find` over the tree: path, type, size, mode, owner and content digest of every entry.
+    static func snapshot(_ url: URL) throws -> String {
+        try Process.runCapturing(
+            "/bin/sh",
+            [
+                "-c",
+                "cd \(url.path) && find . -printf '%p %y %s %m %U:%G %l\\n' | sort && find . -type f | sort | xargs -r sha256sum",
+            ]
+        ).stdout
+    }
+
+    static func stagingDirectories() -> Set<String> {
+        Set(
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/var/tmp")) ?? []).filter {
+                $0.hasPrefix("nucleus-staging-")
+            })
+    }
+
+    @Test func changesReachTheHostAfterExit() throws {
+        let repo = try WorkspaceTests.repository("cio")
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let setup = try Process.runCapturing(
+            "/bin/sh",
+            [
+                "-c",
+                "cd \(repo.path) && mkdir -p old/deep && echo o > old/deep/o && echo m > mod && echo x > exe && echo d > del && chown -R 1234:1234 .",
+            ])
+        #expect(setup.status == 0)
+        let stagingBefore = Self.stagingDirectories()
+        let result = try NucleusBinary.sh(
+            """
+            echo changed > mod; rm del; chmod 755 exe; rm -r old; mkdir -p new/sub; echo n > new/sub/n
+            ln -s mod link; echo evil > .git/hooks/pre-commit || echo hooks-read-only
+            """, flags: ["--workspace", repo.path] + Self.flags)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.lines == ["hooks-read-only"])
+        let fm = FileManager.default
+        #expect(try String(contentsOf: repo.appendingPathComponent("mod"), encoding: .utf8) == "changed\n")
+        #expect(!fm.fileExists(atPath: repo.appendingPathComponent("del").path))
+        #expect(!fm.fileExists(atPath: repo.appendingPathComponent("old").path))
+        #expect(
+            try fm.attributesOfItem(atPath: repo.appendingPathComponent("exe").path)[.posixPermissions] as? Int == 0o755
+        )
+        #expect(try fm.destinationOfSymbolicLink(atPath: repo.appendingPathComponent("link").path) == "mod")
+        let created = try fm.attributesOfItem(atPath: repo.appendingPathComponent("new/sub/n").path)
+        #expect(created[.ownerAccountID] as? Int == 1234)
+        #expect(!fm.fileExists(atPath: repo.appendingPathComponent(".git/hooks/pre-commit").path))
+        let leftovers = try fm.contentsOfDirectory(atPath: repo.path).filter { $0.contains(".nucleus-") }
+        #expect(leftovers.isEmpty)
+        #expect(Self.stagingDirectories() == stagingBefore)
+    }
+
+    @Test func aSyncFailingHalfwayLeavesTheHostAsItWasAndKeepsTheStagedCopy() throws {
+        let repo = try WorkspaceTests.repository("cio-fail")
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let before = try Self.snapshot(repo)
+        let result = try NucleusBinary.sh(
+            "echo changed > a; echo new > b; mkdir dir", flags: ["--workspace", repo.path] + Self.flags,
+            environment: ["NUCLEUS_FAULT_STEP": "workspace-sync"])
+        #expect(result.status == 125)
+        #expect(result.stderr.lines.count == 1)
+        #expect(try Self.snapshot(repo) == before)
+        let kept = try #require(result.stderr.split(whereSeparator: \.isWhitespace).last.map(String.init))
+        #expect(kept.hasPrefix("/var/tmp/nucleus-staging-"), "\(result.stderr)")
+        defer { try? FileManager.default.removeItem(atPath: String(kept.dropLast("/workspace".count))) }
+        #expect(try String(contentsOfFile: kept + "/a", encoding: .utf8) == "changed\n")
+        #expect(FileManager.default.fileExists(atPath: kept + "/b"))
+    }
+
+    @Test func aHostChangeDuringTheRunRefusesTheSync() throws {
+        let repo = try WorkspaceTests.repository("cio-conflict")
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let result = try NucleusBinary.sh(
+            "echo staged > a; echo concurrent > /host/a",
+            flags: ["--workspace", repo.path, "--volume", "\(repo.path):/host"] + Self.flags)
+        #expect(result.status == 125)
+        #expect(result.stderr.contains("\(repo.path)/a was changed on the host during the run"), "\(result.stderr)")
+        #expect(try String(contentsOf: repo.appendingPathComponent("a"), encoding: .utf8) == "concurrent\n")
+        let kept = try #require(result.stderr.split(whereSeparator: \.isWhitespace).last.map(String.init))
+        try? FileManager.default.removeItem(atPath: String(kept.dropLast("/workspace".count)))
     }
 }

@@ -7,20 +7,23 @@ import NucleusModel
     import Musl
 #endif
 
-/// Copy mode: the walked entries into an empty tmpfs, every one owned by the
-/// workload, permissions and modification times kept. Directories and
-/// symlinks first (cheap, ordered), then files in parallel with sendfile.
-struct ContextCopier: Sendable {
+/// Copies walked entries into an empty directory (the context's tmpfs, a
+/// workspace's staging copy), every one owned by `owner`, permissions and
+/// modification times kept. Directories and symlinks first (cheap,
+/// ordered), then files in parallel with sendfile.
+struct TreeCopier: Sendable {
     var sourceFD: Int32
     var treeFD: Int32
     var owner: FileOwner
+    /// Source and destination paths for error lines.
     var origin: String
+    var destination: String
 
-    func populate(_ listing: ContextListing) throws(NucleusError) {
+    func populate(_ listing: TreeListing) throws(NucleusError) {
         let savedMask = umask(0)
         defer { umask(savedMask) }
-        try check(fchmod(treeFD, listing.root.permissions), "fchmod", Context.mountPoint)
-        try check(fchown(treeFD, owner.uid, owner.gid), "fchown", Context.mountPoint)
+        try check(fchmod(treeFD, listing.root.permissions), "fchmod", "")
+        try check(fchown(treeFD, owner.uid, owner.gid), "fchown", "")
         for entry in listing.kept {
             switch entry.kind {
             case .directory:
@@ -36,7 +39,9 @@ struct ContextCopier: Sendable {
             }
         }
         let files = listing.files
-        try ParallelWork.forEach(files.count) { index throws(NucleusError) in try copy(files[index]) }
+        try ParallelWork.forEach(files.count) { index throws(NucleusError) in
+            try copyFile(files[index], as: files[index].path)
+        }
         // Last, and deepest first: creating entries moved the directories' times.
         for entry in listing.kept.reversed() + [listing.root] where entry.kind == .directory {
             let times = [entry.modified, entry.modified]
@@ -48,18 +53,19 @@ struct ContextCopier: Sendable {
         }
     }
 
-    private func copy(_ entry: ContextEntry) throws(NucleusError) {
+    /// Copies the file at `entry.path` under `sourceFD` to `name` under `treeFD`.
+    func copyFile(_ entry: TreeEntry, as name: String) throws(NucleusError) {
         let source = nucleus_open_beneath(sourceFD, entry.path, O_RDONLY | O_NONBLOCK)
         guard source >= 0 else {
-            throw NucleusError("copy the context", syscall: "openat2", path: origin + "/" + entry.path, errno: errno)
+            throw NucleusError("copy \(origin)", syscall: "openat2", path: origin + "/" + entry.path, errno: errno)
         }
         defer { close(source) }
         var status = stat()
         guard fstat(source, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
-            throw NucleusError("copy the context: changed while copying", path: origin + "/" + entry.path)
+            throw NucleusError("copy \(origin): changed while copying", path: origin + "/" + entry.path)
         }
-        let target = openat(treeFD, entry.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, entry.permissions)
-        try check(target, "openat", entry.path)
+        let target = openat(treeFD, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, entry.permissions)
+        try check(target, "openat", name)
         defer { close(target) }
         while true {
             let sent = sendfile(target, source, nil, 1 << 30)
@@ -73,7 +79,7 @@ struct ContextCopier: Sendable {
 
     private func check<T: BinaryInteger>(_ result: T, _ syscall: String, _ path: String) throws(NucleusError) {
         guard result < 0 else { return }
-        let inside = path.hasPrefix("/") ? path : Context.mountPoint + "/" + path
-        throw NucleusError("populate the context", syscall: syscall, path: inside, errno: errno)
+        let inside = path.isEmpty ? destination : destination + "/" + path
+        throw NucleusError("copy \(origin) to \(destination)", syscall: syscall, path: inside, errno: errno)
     }
 }
