@@ -59,24 +59,62 @@ public enum WorkspacePlanner {
     }
 
     /// `.git/hooks` and `.git/config`, or the same inside the directory a `.git`
-    /// file points to (`gitdir: ...`), when that lies inside the workspace.
+    /// file points to (`gitdir: ...`), when that lies inside the workspace;
+    /// then the same for every submodule's git directory under `modules/`,
+    /// and any `config.worktree` already there.
     static func gitControlPaths(root: String, host: any HostProbe) throws(NucleusError) -> [String] {
+        guard let gitDirectory = try gitDirectory(root: root, host: host) else { return [] }
+        var paths = [gitDirectory + "/hooks", gitDirectory + "/config"]
+        for module in submoduleGitDirectories(under: gitDirectory + "/modules", root: root, host: host, depth: 0) {
+            paths += [module + "/hooks", module + "/config"].filter { host.entry(at: root + "/" + $0) != .missing }
+        }
+        let worktrees = host.directoryNames(at: root + "/" + gitDirectory + "/worktrees").map {
+            gitDirectory + "/worktrees/" + $0
+        }
+        for directory in [gitDirectory] + worktrees
+        where host.entry(at: root + "/" + directory + "/config.worktree") == .file {
+            paths.append(directory + "/config.worktree")
+        }
+        return paths
+    }
+
+    /// Submodule git directories: those holding a `HEAD`; a module's name may
+    /// contain slashes, so other directories are searched too (not too deep).
+    static func submoduleGitDirectories(under modules: String, root: String, host: any HostProbe, depth: Int)
+        -> [String]
+    {
+        guard depth < 8 else { return [] }
+        var found: [String] = []
+        for name in host.directoryNames(at: root + "/" + modules) {
+            let directory = modules + "/" + name
+            guard host.entry(at: root + "/" + directory) == .directory else { continue }
+            if host.entry(at: root + "/" + directory + "/HEAD") == .file {
+                found.append(directory)
+                found += submoduleGitDirectories(
+                    under: directory + "/modules", root: root, host: host, depth: depth + 1)
+            } else {
+                found += submoduleGitDirectories(under: directory, root: root, host: host, depth: depth + 1)
+            }
+        }
+        return found
+    }
+
+    /// `.git`, or where a `.git` file's `gitdir:` points inside the workspace.
+    static func gitDirectory(root: String, host: any HostProbe) throws(NucleusError) -> String? {
         let dotGit = root + "/.git"
-        let gitDirectory: String
         switch host.entry(at: dotGit) {
         case .directory:
-            gitDirectory = ".git"
+            return ".git"
         case .file:
             let text = try host.readTextFile(dotGit)
-            guard text.hasPrefix("gitdir:") else { return [] }
+            guard text.hasPrefix("gitdir:") else { return nil }
             let target = String(text.dropFirst("gitdir:".count)).trimmingCharacters(inSet: " \t\n\r")
             let absolute = target.hasPrefix("/") ? target : root + "/" + target
-            guard let resolved = host.resolve(absolute), resolved.hasPrefix(root + "/") else { return [] }
-            gitDirectory = String(resolved.dropFirst(root.count + 1))
+            guard let resolved = host.resolve(absolute), resolved.hasPrefix(root + "/") else { return nil }
+            return String(resolved.dropFirst(root.count + 1))
         case .missing, .symlink, .other:
-            return []
+            return nil
         }
-        return [gitDirectory + "/hooks", gitDirectory + "/config"]
     }
 
     /// A missing hooks directory or config would let the workload create one:
@@ -84,7 +122,12 @@ public enum WorkspacePlanner {
     static func ensureExists(_ path: String, root: String, host: any HostProbe) -> [SetupStep] {
         guard host.entry(at: root + "/" + path) == .missing else { return [] }
         let target = Workspace.mountPoint + "/" + path
-        let step: SetupStep = path.hasSuffix("/hooks") ? .directory(target) : .file(target, contents: "", mode: 0o644)
+        let directory = path.hasSuffix("/hooks")
+        var step: SetupStep = directory ? .directory(target) : .file(target, contents: "", mode: 0o644)
+        if let owner = host.owner(of: root) {
+            step.hostPlaceholder = HostPlaceholder(
+                path: root + "/" + path, directory: directory, owner: FileOwner(uid: owner.uid, gid: owner.gid))
+        }
         return [UserMountPlanner.inRoot(step)]
     }
 

@@ -23,6 +23,7 @@ final class PreparedTrees {
     init(plan: Plan, tamperWithContext: Bool = false) throws(NucleusError) {
         self.plan = plan
         let lowestFD = Int32(3 + plan.process.preserveFDs)
+        for placeholder in plan.setup.compactMap(\.hostPlaceholder) { try Self.create(placeholder) }
         for (index, step) in plan.setup.enumerated() {
             do throws(NucleusError) {
                 if let staged = step.stagedWorkspace {
@@ -58,6 +59,26 @@ final class PreparedTrees {
                 syscall: ChildFailure.syscallNames[failedSyscall] ?? "setup", path: source, errno: -fd)
         }
         return fd
+    }
+
+    /// Creates a missing placeholder, never through a symlink; one that
+    /// appeared meanwhile is left as it is.
+    private static func create(_ placeholder: HostPlaceholder) throws(NucleusError) {
+        let path = placeholder.path
+        if placeholder.directory {
+            guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+                throw NucleusError("create the placeholder", syscall: "mkdir", path: path, errno: errno)
+            }
+        } else {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 || errno == EEXIST else {
+                throw NucleusError("create the placeholder", syscall: "open", path: path, errno: errno)
+            }
+            if fd >= 0 { Glibc.close(fd) }
+        }
+        guard lchown(path, placeholder.owner.uid, placeholder.owner.gid) == 0 else {
+            throw NucleusError("create the placeholder", syscall: "lchown", path: path, errno: errno)
+        }
     }
 
     /// Closes the trees and removes the staging copy unless a failed sync kept it.

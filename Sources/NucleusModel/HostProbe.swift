@@ -15,6 +15,8 @@ public protocol HostProbe: Sendable {
     func isOpen(fileDescriptor: Int32) -> Bool
     /// The owner of `path` (following symlinks), or nil if it does not exist.
     func owner(of path: String) -> (uid: UInt32, gid: UInt32)?
+    /// The names in directory `path` (no `.`, `..`), sorted; empty if unreadable.
+    func directoryNames(at path: String) -> [String]
 }
 
 public enum HostEntry: Sendable, Equatable {

@@ -46,6 +46,9 @@ public struct SetupStep: Sendable, Equatable, Codable {
     public var context: ContextTree?
     /// For a copy-in-out workspace: bind a staging copy of `source` instead.
     public var stagedWorkspace: StagedWorkspace?
+    /// Created on the host before clone, so this step finds it in place: the
+    /// child cannot create it through an idmapped mount unless the workload is root.
+    public var hostPlaceholder: HostPlaceholder?
 
     public init(
         kind: Kind, target: String, source: String? = nil, sourceInContainer: Bool = false,
@@ -69,6 +72,7 @@ public struct SetupStep: Sendable, Equatable, Codable {
         owner = nil
         context = nil
         stagedWorkspace = nil
+        hostPlaceholder = nil
     }
 
     public static func mount(
@@ -134,6 +138,8 @@ extension SetupStep {
             return "bind \(target) from \(from)" + (opts.isEmpty ? "" : " (\(opts))")
         case .setAttributes:
             return "remount \(target) (\(options.names.joined(separator: ",")))"
+        case .makeDirectory where hostPlaceholder != nil:
+            return "mkdir \(target) (created empty on the host first)"
         case .makeDirectory:
             return "mkdir \(target)"
         case .writeFile:
@@ -180,5 +186,19 @@ public struct FileOwner: Sendable, Equatable, Codable {
     public init(uid: UInt32, gid: UInt32) {
         self.uid = uid
         self.gid = gid
+    }
+}
+
+/// An empty directory or file a step needs in a host tree (a workspace's
+/// missing `.git/hooks`), owned like the tree.
+public struct HostPlaceholder: Sendable, Equatable, Codable {
+    public var path: String
+    public var directory: Bool
+    public var owner: FileOwner
+
+    public init(path: String, directory: Bool, owner: FileOwner) {
+        self.path = path
+        self.directory = directory
+        self.owner = owner
     }
 }

@@ -78,6 +78,19 @@ public struct LiveHost: HostProbe {
         return (info.st_uid, info.st_gid)
     }
 
+    public func directoryNames(at path: String) -> [String] {
+        guard let stream = opendir(path) else { return [] }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let record = readdir(stream) {
+            let name = withUnsafePointer(to: &record.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
     public func isOpen(fileDescriptor: Int32) -> Bool {
         fcntl(fileDescriptor, F_GETFD) >= 0
     }

@@ -47,21 +47,43 @@ import Testing
         #expect(result.stderr.contains("Read-only file system"))
     }
 
-    @Test(arguments: [(false, true), (true, true), (false, false)])
-    func gitHooksAndConfigAreReadOnlyButCommitsWork(_ gitFile: Bool, _ hooks: Bool) throws {
-        let repo = try Self.repository("git-\(gitFile)-\(hooks)", gitFile: gitFile, hooks: hooks)
+    @Test(arguments: [(false, true, "0"), (true, true, "0"), (false, false, "0"), (false, false, "1000")])
+    func gitHooksAndConfigAreReadOnlyButCommitsWork(_ gitFile: Bool, _ hooks: Bool, _ user: String) throws {
+        let repo = try Self.repository("git-\(gitFile)-\(hooks)-\(user)", gitFile: gitFile, hooks: hooks)
         defer { try? FileManager.default.removeItem(at: repo) }
         let dir = gitFile ? ".realgit" : ".git"
         let result = try NucleusBinary.sh(
             "echo evil > \(dir)/hooks/pre-commit; echo '[core] fsmonitor = evil' >> \(dir)/config; "
                 + "git config core.hooksPath /tmp || echo config-refused; "
                 + "echo b > b && git add b && git -c user.name=a -c user.email=b commit -qm inside && echo committed",
-            flags: ["--workspace", repo.path])
+            flags: ["--workspace", repo.path, "--user", user])
         #expect(result.stdout.lines == ["config-refused", "committed"], "\(result.stderr)")
         #expect(result.stderr.components(separatedBy: "Read-only file system").count == 3, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("\(dir)/hooks/pre-commit").path))
         #expect(try !String(contentsOf: repo.appendingPathComponent("\(dir)/config"), encoding: .utf8).contains("evil"))
         #expect(try Self.git(repo, "log --format=%s").lines == ["inside", "init"])
+    }
+
+    @Test func submoduleHooksAndConfigAreReadOnlyToo() throws {
+        let library = try Self.repository("submodule-lib")
+        defer { try? FileManager.default.removeItem(at: library) }
+        let repo = try Self.repository("submodule")
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let add = try Process.runCapturing(
+            "/bin/sh",
+            [
+                "-c",
+                "export HOME=\(repo.path)-home && mkdir -p $HOME && git config --global safe.directory '*'"
+                    + " && git config --global protocol.file.allow always"
+                    + " && cd \(repo.path) && git submodule add -q \(library.path) lib && rm -rf $HOME"
+                    + " && chown -R 1234:1234 .",
+            ])
+        #expect(add.status == 0, "\(add.stderr)")
+        let result = try NucleusBinary.sh(
+            "echo evil > .git/modules/lib/hooks/post-checkout; echo evil >> .git/modules/lib/config; echo ok > lib/new && echo wrote",
+            flags: ["--workspace", repo.path])
+        #expect(result.stdout == "wrote\n")
+        #expect(result.stderr.components(separatedBy: "Read-only file system").count == 3, "\(result.stderr)")
     }
 
     @Test func protectMakesMorePathsReadOnly() throws {

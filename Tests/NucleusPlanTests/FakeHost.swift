@@ -47,6 +47,11 @@ struct FakeHost: HostProbe {
     var owners: [String: (uid: UInt32, gid: UInt32)] = [:]
 
     func owner(of path: String) -> (uid: UInt32, gid: UInt32)? { owners[path] ?? (entries[path] == nil ? nil : (0, 0)) }
+
+    func directoryNames(at path: String) -> [String] {
+        entries.keys.filter { $0.hasPrefix(path + "/") && !$0.dropFirst(path.count + 1).contains("/") }
+            .map { String($0.dropFirst(path.count + 1)) }.sorted()
+    }
 }
 
 extension Plan {
