@@ -30,7 +30,7 @@ let package = Package(
         // Request + host facts -> Plan, and the plan's printed forms.
         .target(
             name: "NucleusPlan",
-            dependencies: ["NucleusModel", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity"],
+            dependencies: ["CNucleus", "NucleusModel", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity"],
             swiftSettings: strict),
         // Applying a plan: spawn, supervise, forward signals, report.
         .target(

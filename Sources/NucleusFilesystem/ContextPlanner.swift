@@ -25,7 +25,7 @@ public enum ContextPlanner {
         bind.recursive = false
         bind.context = ContextTree(
             source: root, mode: context.mode, owner: FileOwner(uid: workload.uid, gid: workload.gid),
-            verifyIntegrity: context.verifyIntegrity)
+            verifyIntegrity: context.verifyIntegrity, idmapSource: host.supportsIdmappedMounts(root))
         return [UserMountPlanner.inRoot(.directory(Context.mountPoint)), bind]
     }
 

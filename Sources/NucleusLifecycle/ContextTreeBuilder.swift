@@ -84,6 +84,19 @@ struct ContextTreeBuilder {
         let whiteouts = try Self.detachedTmpfs(bytes: 16 << 20, entries: listing.hidden.count * 2 + 16, minFD: minFD)
         defer { close(whiteouts) }
         try hide(listing, in: whiteouts)
+        let lower = tree.idmapSource ? try idmappedSource(sourceFD) : sourceFD
+        defer { if lower != sourceFD { close(lower) } }
+        var failedSyscall: Int32 = 0
+        let overlay = nucleus_overlay_tree(whiteouts, lower, ContextPlanner.options.rawValue, minFD, &failedSyscall)
+        guard overlay >= 0 else {
+            throw NucleusError(
+                "build the context's read-only view", syscall: ChildFailure.syscallNames[failedSyscall] ?? "overlay",
+                path: tree.source, errno: -overlay)
+        }
+        return overlay
+    }
+
+    private func idmappedSource(_ sourceFD: Int32) throws(NucleusError) -> Int32 {
         var sourceStatus = stat()
         guard fstat(sourceFD, &sourceStatus) == 0 else {
             throw NucleusError("build the context's read-only view", syscall: "fstat", path: tree.source, errno: errno)
@@ -97,14 +110,7 @@ struct ContextTreeBuilder {
                 "idmap the context \(tree.source)", syscall: ChildFailure.syscallNames[failedSyscall] ?? "setup",
                 path: tree.source, errno: -lower)
         }
-        defer { close(lower) }
-        let overlay = nucleus_overlay_tree(whiteouts, lower, ContextPlanner.options.rawValue, minFD, &failedSyscall)
-        guard overlay >= 0 else {
-            throw NucleusError(
-                "build the context's read-only view", syscall: ChildFailure.syscallNames[failedSyscall] ?? "overlay",
-                path: tree.source, errno: -overlay)
-        }
-        return overlay
+        return lower
     }
 
     /// Whiteouts for every hidden path, under directories owned by the workload.

@@ -31,12 +31,16 @@ public struct ContextTree: Sendable, Equatable, Codable {
     /// Copy mode: the host ids of the workload, which owns every copied entry.
     public var owner: FileOwner
     public var verifyIntegrity: Bool
+    /// Bind mode: idmap the source to the workload (false where its file
+    /// system cannot be idmapped; only world-readable files are then readable).
+    public var idmapSource: Bool
 
-    public init(source: String, mode: ContextMode, owner: FileOwner, verifyIntegrity: Bool) {
+    public init(source: String, mode: ContextMode, owner: FileOwner, verifyIntegrity: Bool, idmapSource: Bool = true) {
         self.source = source
         self.mode = mode
         self.owner = owner
         self.verifyIntegrity = verifyIntegrity
+        self.idmapSource = idmapSource
     }
 }
 

@@ -17,6 +17,8 @@ public protocol HostProbe: Sendable {
     func owner(of path: String) -> (uid: UInt32, gid: UInt32)?
     /// The names in directory `path` (no `.`, `..`), sorted; empty if unreadable.
     func directoryNames(at path: String) -> [String]
+    /// Whether the file system holding `path` is one the kernel can idmap.
+    func supportsIdmappedMounts(_ path: String) -> Bool
 }
 
 public enum HostEntry: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import CNucleus
 import NucleusModel
 
 #if canImport(Glibc)
@@ -89,6 +90,18 @@ public struct LiveHost: HostProbe {
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
+    }
+
+    /// `statfs` magic numbers of the file systems Linux 6.x lets idmap
+    /// (FS_ALLOW_IDMAP); anything else takes the uid-map fallback.
+    static let idmappableFilesystems: Set<Int> = [
+        0xEF53, 0x5846_5342, 0x9123_683E, 0xF2F5_2010, 0x4D44, 0x0102_1994, 0x794C_7630, 0xE0F5_E1E2, 0x7371_7368,
+        0x00C3_6400,
+    ]
+
+    public func supportsIdmappedMounts(_ path: String) -> Bool {
+        let type = nucleus_filesystem_type(path)
+        return type >= 0 && Self.idmappableFilesystems.contains(Int(type))
     }
 
     public func isOpen(fileDescriptor: Int32) -> Bool {

@@ -62,20 +62,6 @@ extension Planner {
         return [Mechanism(name: "workspace", status: .enforced, detail: detail)]
     }
 
-    /// Who owns, on the host, what the workload writes into read-write volumes and the workspace.
-    static func volumeOwnership(request: Request, mapping: IDMapping, uid: UInt32) -> [Mechanism] {
-        guard
-            request.volumes.contains(where: { !$0.readOnly }) || (request.workspace.map { $0.mode != .bindRO } ?? false)
-        else {
-            return []
-        }
-        let detail =
-            mapping.rootless
-            ? "files written to volumes belong to the caller (uid \(hostID(uid, in: mapping.uidMap)))"
-            : "read-write volumes and the workspace are idmapped: what the workload writes belongs on the host to the directory's owner"
-        return [Mechanism(name: "volume_ownership", status: .enforced, detail: detail)]
-    }
-
     /// The host id a container id maps to (the id itself when unmapped, which validation rules out).
     static func hostID(_ id: UInt32, in map: [IDMapEntry]) -> UInt32 {
         map.first { $0.contains(id) }.map { $0.hostID + (id - $0.containerID) } ?? id

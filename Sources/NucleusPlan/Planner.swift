@@ -14,7 +14,7 @@ public enum Planner {
         }
         let hostname = try HostnameRules.hostname(explicit: request.hostname, name: request.name)
         let namespaces = try NamespacePlanner.namespaces(for: request)
-        let mapping = try UserNamespaceMapping.plan(
+        var mapping = try UserNamespaceMapping.plan(
             euid: host.effectiveUID, egid: host.effectiveGID, base: request.usernsBase)
         let sourceRoot = try resolveRootfs(request.rootfs, host: host)
         let workload = try resolveIdentity(request, sourceRoot: sourceRoot, host: host)
@@ -54,7 +54,9 @@ public enum Planner {
         let identity = EtcTree.Identity(
             uid: uid, gid: gid, home: request.home, userName: workload.userName, groupName: workload.groupName,
             supplementary: workload.supplementary.map { ($0.gid, $0.name) })
-        let requested = try requestedMounts(request, identity: identity, mapping: mapping, host: host)
+        let (ownerMapping, requested, ownership) = try ownedMounts(
+            request, identity: identity, mapping: mapping, host: host)
+        mapping = ownerMapping
         let layout = RootfsLayout(
             sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
             identity: identity, ownNetworkNamespace: ownNetwork,
@@ -74,7 +76,7 @@ public enum Planner {
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
                 + SecurityMechanisms.privileges(uid: uid, gid: gid, supplementary: process.supplementaryGroups)
                 + SecurityMechanisms.notYetAvailable
-                + volumeOwnership(request: request, mapping: mapping, uid: uid)
+                + ownership
                 + workspaceMechanism(request.workspace, protected: requested.protected)
                 + (request.context.map { [ContextPlanner.mechanism($0)] } ?? []))
     }

@@ -121,4 +121,18 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "from-config\n")
     }
+
+    /// ramfs cannot be idmapped: the user namespace maps the workload to the
+    /// owner instead. The ramfs lives in a private mount namespace of the test.
+    @Test func whereIdmapIsUnavailableTheWorkloadIsMappedToTheOwner() throws {
+        let directory = "/srv/nucleus-ramfs-\(getpid())"
+        defer { rmdir(directory) }
+        let script =
+            "mkdir -p \(directory) && mount -t ramfs none \(directory) && chown 1234:1234 \(directory)"
+            + " && \(NucleusBinary.path) run --user 1000 --volume \(directory):/data -- /bin/sh -c 'echo hi > /data/new'"
+            + " && stat -c %u:%g \(directory)/new"
+        let result = try Process.runCapturing("/usr/bin/unshare", ["-m", "/bin/sh", "-c", script])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "1234:1234\n")
+    }
 }

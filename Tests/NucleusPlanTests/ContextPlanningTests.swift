@@ -1,4 +1,5 @@
 import NucleusFilesystem
+import NucleusIsolation
 import NucleusModel
 import NucleusPlan
 import Testing
@@ -101,23 +102,5 @@ import Testing
                 }
             }
         }
-    }
-}
-
-@Suite struct CopyInOutPlanningTests {
-    @Test func theWorkspaceBindComesFromAStagingCopyOwnedLikeTheSource() throws {
-        var host = FakeHost()
-        host.entries["/srv"] = .directory
-        host.entries["/srv/project"] = .directory
-        host.owners["/srv/project"] = (1234, 4321)
-        var request = Request(command: ["/bin/true"])
-        request.workspace = Workspace(source: "/srv/project", mode: .copyInOut)
-        let plan = try Planner.plan(request, host: host)
-        let bind = try #require(plan.step(.bind, "/workspace"))
-        #expect(bind.stagedWorkspace == StagedWorkspace(source: "/srv/project", owner: FileOwner(uid: 1234, gid: 4321)))
-        #expect(bind.idmap?.diskUID == 1234)
-        #expect(!bind.options.contains(.readOnly))
-        #expect(bind.summary.contains("staging copy of /srv/project"))
-        #expect(plan.mechanisms.first { $0.name == "workspace" }?.detail.contains("all or none") == true)
     }
 }

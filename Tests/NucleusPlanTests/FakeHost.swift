@@ -48,6 +48,10 @@ struct FakeHost: HostProbe {
 
     func owner(of path: String) -> (uid: UInt32, gid: UInt32)? { owners[path] ?? (entries[path] == nil ? nil : (0, 0)) }
 
+    var notIdmappable: Set<String> = []
+
+    func supportsIdmappedMounts(_ path: String) -> Bool { !notIdmappable.contains(path) }
+
     func directoryNames(at path: String) -> [String] {
         entries.keys.filter { $0.hasPrefix(path + "/") && !$0.dropFirst(path.count + 1).contains("/") }
             .map { String($0.dropFirst(path.count + 1)) }.sorted()

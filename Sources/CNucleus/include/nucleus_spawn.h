@@ -158,6 +158,9 @@ int nucleus_tmpfs_tree(uint64_t size_bytes, uint64_t inodes, int min_fd, int *fa
 int nucleus_overlay_tree(int whiteouts_fd, int source_fd, uint64_t attr_set, int min_fd, int *failed_syscall);
 int nucleus_seal_tree(int tree_fd, uint64_t attr_set);
 
+/* statfs(path).f_type, or -errno: <sys/vfs.h> is not part of Swift's Glibc module. */
+long long nucleus_filesystem_type(const char *path);
+
 /* openat2 confined beneath dirfd with no symlinks followed anywhere on the
  * path: the context tree may change while it is copied. -1 and errno on failure. */
 int nucleus_open_beneath(int dirfd, const char *path, int flags);
