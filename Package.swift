@@ -26,7 +26,15 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "NucleusIsolation", dependencies: ["NucleusModel"], swiftSettings: strict),
         .target(name: "NucleusFilesystem", dependencies: ["NucleusModel"], swiftSettings: strict),
-        .target(name: "NucleusSecurity", dependencies: ["NucleusModel"], swiftSettings: strict),
+        // libseccomp, from Debian's libseccomp-dev: syscall names and the BPF compiler.
+        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
+        .target(
+            name: "NucleusSecurity",
+            dependencies: [
+                "NucleusModel", "CSeccomp", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict),
         // Request + host facts -> Plan, and the plan's printed forms.
         .target(
             name: "NucleusPlan",
@@ -36,7 +44,7 @@ let package = Package(
         .target(
             name: "NucleusLifecycle",
             dependencies: [
-                "CNucleus", "NucleusModel", "NucleusPlan", "NucleusFilesystem",
+                "CNucleus", "CSeccomp", "NucleusModel", "NucleusPlan", "NucleusFilesystem", "NucleusSecurity",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -56,6 +64,8 @@ let package = Package(
             dependencies: ["NucleusModel", "NucleusPlan", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity"]),
         .testTarget(
             name: "NucleusIntegrationTests",
-            dependencies: ["NucleusCLI"]),
+            dependencies: ["NucleusCLI"],
+            // C programs the tests compile with gcc and run inside containers.
+            exclude: ["Fixtures"]),
     ]
 )

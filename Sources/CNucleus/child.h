@@ -21,4 +21,7 @@ __attribute__((noreturn)) void nucleus_run_init(struct nucleus_spec *spec);
 /* In the forked workload: identity, capabilities, session, fds, exec. */
 __attribute__((noreturn)) void nucleus_exec_workload(const struct nucleus_spec *spec);
 
+/* Build and enforce spec->landlock (if any) in the calling process; failures call nucleus_fail. */
+void nucleus_apply_landlock(const struct nucleus_spec *spec);
+
 #endif

@@ -9,6 +9,8 @@
 #include "raw_syscalls.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -82,6 +84,19 @@ __attribute__((noreturn)) static void fail_exec(const struct nucleus_spec *spec,
     nucleus_fail(spec, NUCLEUS_STEP_EXEC, NUCLEUS_SYS_EXECVE, err, code);
 }
 
+/* Last before exec: every later syscall of ours (only execve) and all of the
+ * workload's go through it. */
+static void install_seccomp(const struct nucleus_spec *spec) {
+    if (!spec->seccomp_filter)
+        return;
+    struct sock_fprog program = {
+        .len = (unsigned short)spec->seccomp_instructions,
+        .filter = (struct sock_filter *)spec->seccomp_filter,
+    };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, spec->seccomp_flags, &program) < 0)
+        fail_setup(spec, NUCLEUS_STEP_SECCOMP, NUCLEUS_SYS_SECCOMP, errno);
+}
+
 /* execvpe without the allocation and the ENOEXEC-means-/bin/sh fallback. */
 __attribute__((noreturn)) static void exec_command(const struct nucleus_spec *spec) {
     const char *file = spec->argv[0];
@@ -136,5 +151,7 @@ void nucleus_exec_workload(const struct nucleus_spec *spec) {
     sigemptyset(&empty);
     if (sigprocmask(SIG_SETMASK, &empty, NULL) < 0)
         fail_setup(spec, NUCLEUS_STEP_EXEC, NUCLEUS_SYS_SIGPROCMASK, errno);
+    nucleus_apply_landlock(spec);
+    install_seccomp(spec);
     exec_command(spec);
 }

@@ -82,6 +82,21 @@ enum FastRunParser {
         "--verify-context-integrity": .flag { $0.verifyContextIntegrity = true },
         "--provider-config-ro": string { $0.providerConfigRo.append($1) },
         "--provider-config-rw": string { $0.providerConfigRw.append($1) },
+        "--seccomp-profile": string { $0.seccompProfile = $1 },
+        "--seccomp-profile-sha256": string { $0.seccompProfileSha256 = $1 },
+        "--seccomp-mode": .value { flags, text in
+            guard let mode = SeccompPolicy.Mode(rawValue: text) else { return false }
+            flags.seccompMode = mode
+            return true
+        },
+        "--seccomp-log": string { $0.seccompLog = $1 },
+        "--seccomp-log-denied": .flag { $0.seccompLogDenied = true },
+        "--seccomp-allow": string { $0.seccompAllow.append($1) },
+        "--allow-jit": .flag { $0.allowJit = true },
+        "--landlock-policy": string { $0.landlockPolicy = $1 },
+        "--landlock-policy-sha256": string { $0.landlockPolicySha256 = $1 },
+        "--caps-policy": string { $0.capsPolicy = $1 },
+        "--caps-policy-sha256": string { $0.capsPolicySha256 = $1 },
     ]
 
     /// `arguments` is the whole argv, program name first.

@@ -39,6 +39,17 @@ struct SandboxFlags: Equatable {
     var verifyContextIntegrity = false
     var providerConfigRo: [String] = []
     var providerConfigRw: [String] = []
+    var seccompProfile: String?
+    var seccompProfileSha256: String?
+    var seccompMode: SeccompPolicy.Mode?
+    var seccompLog: String?
+    var seccompLogDenied = false
+    var seccompAllow: [String] = []
+    var allowJit = false
+    var landlockPolicy: String?
+    var landlockPolicySha256: String?
+    var capsPolicy: String?
+    var capsPolicySha256: String?
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -96,6 +107,28 @@ struct SandboxFlags: Equatable {
         for text in providerConfigRw {
             request.providerConfigs.append(try ProviderConfig(parsing: text, readOnly: false))
         }
+        request.security = try security()
         return request
+    }
+
+    func security() throws(NucleusError) -> SecurityRequest {
+        var security = SecurityRequest()
+        security.seccompProfile = try Self.policyFile(seccompProfile, seccompProfileSha256, flag: "--seccomp-profile")
+        security.seccompMode = seccompMode ?? .enforce
+        security.seccompLog = seccompLog
+        security.seccompLogDenied = seccompLogDenied
+        security.seccompAllow = seccompAllow
+        security.allowJIT = allowJit
+        security.landlockPolicy = try Self.policyFile(landlockPolicy, landlockPolicySha256, flag: "--landlock-policy")
+        security.capsPolicy = try Self.policyFile(capsPolicy, capsPolicySha256, flag: "--caps-policy")
+        return security
+    }
+
+    static func policyFile(_ path: String?, _ sha256: String?, flag: String) throws(NucleusError) -> PolicyFile? {
+        guard let path else {
+            if sha256 != nil { throw .invalid("\(flag)-sha256 needs \(flag)") }
+            return nil
+        }
+        return PolicyFile(path: path, sha256: sha256)
     }
 }

@@ -4,6 +4,7 @@ import NucleusModel
 extension NetworkMode: ExpressibleByArgument {}
 extension WorkspaceMode: ExpressibleByArgument {}
 extension ContextMode: ExpressibleByArgument {}
+extension SeccompPolicy.Mode: ExpressibleByArgument {}
 
 /// Every flag that shapes the sandbox. A config document maps onto exactly
 /// these (snake_case keys), which is why they live apart from `run`'s own flags.
@@ -141,6 +142,42 @@ struct SandboxOptions: ParsableArguments {
             valueName: "src:dest"))
     var providerConfigRw: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Enforce this OCI seccomp profile (JSON) instead of the built-in allowlist.", valueName: "file"))
+    var seccompProfile: String?
+
+    @Option(help: ArgumentHelp("Refuse to start unless the seccomp profile has this SHA-256.", valueName: "hex"))
+    var seccompProfileSha256: String?
+
+    @Option(help: "enforce (default), or trace: allow every syscall and record each one (needs --seccomp-log).")
+    var seccompMode: SeccompPolicy.Mode?
+
+    @Option(help: ArgumentHelp("Trace mode: write the recorded syscalls here as NDJSON.", valueName: "file"))
+    var seccompLog: String?
+
+    @Flag(help: "Log denied syscalls to the kernel log (SECCOMP_FILTER_FLAG_LOG).")
+    var seccompLogDenied = false
+
+    @Option(
+        help: ArgumentHelp("Allow one more syscall from the documented opt-in list. Repeatable.", valueName: "name"))
+    var seccompAllow: [String] = []
+
+    @Flag(help: "Allow memory that is writable and executable at once (JIT compilers).")
+    var allowJit = false
+
+    @Option(help: ArgumentHelp("Landlock rules (TOML) replacing the defaults.", valueName: "file"))
+    var landlockPolicy: String?
+
+    @Option(help: ArgumentHelp("Refuse to start unless the Landlock policy has this SHA-256.", valueName: "hex"))
+    var landlockPolicySha256: String?
+
+    @Option(help: ArgumentHelp("Capabilities to keep (TOML); the default keeps none.", valueName: "file"))
+    var capsPolicy: String?
+
+    @Option(help: ArgumentHelp("Refuse to start unless the capability policy has this SHA-256.", valueName: "hex"))
+    var capsPolicySha256: String?
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -157,6 +194,10 @@ struct SandboxOptions: ParsableArguments {
             secret: secret, workspace: workspace,
             workspaceMode: workspaceMode, workspaceExec: workspaceExec, protect: protect, unprotectGit: unprotectGit,
             context: context, contextMode: contextMode, verifyContextIntegrity: verifyContextIntegrity,
-            providerConfigRo: providerConfigRo, providerConfigRw: providerConfigRw, command: command)
+            providerConfigRo: providerConfigRo, providerConfigRw: providerConfigRw,
+            seccompProfile: seccompProfile, seccompProfileSha256: seccompProfileSha256, seccompMode: seccompMode,
+            seccompLog: seccompLog, seccompLogDenied: seccompLogDenied, seccompAllow: seccompAllow, allowJit: allowJit,
+            landlockPolicy: landlockPolicy, landlockPolicySha256: landlockPolicySha256, capsPolicy: capsPolicy,
+            capsPolicySha256: capsPolicySha256, command: command)
     }
 }

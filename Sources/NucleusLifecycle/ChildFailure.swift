@@ -42,6 +42,8 @@ struct ChildFailure: Equatable {
         NUCLEUS_STEP_SESSION.rawValue: "make the workload the terminal's foreground job",
         NUCLEUS_STEP_FDS.rawValue: "close inherited file descriptors",
         NUCLEUS_STEP_EXEC.rawValue: "prepare the workload's exec",
+        NUCLEUS_STEP_SECCOMP.rawValue: "install the seccomp filter",
+        NUCLEUS_STEP_LANDLOCK.rawValue: "apply the Landlock rules",
     ]
 
     /// Also names the failing step of `nucleus_idmapped_tree`.
@@ -66,5 +68,9 @@ struct ChildFailure: Equatable {
         Int32(NUCLEUS_SYS_OPENAT2.rawValue): "openat2", Int32(NUCLEUS_SYS_FCHOWN.rawValue): "fchown",
         Int32(NUCLEUS_SYS_READ_SECRET.rawValue): "read", Int32(NUCLEUS_SYS_FSOPEN.rawValue): "fsopen",
         Int32(NUCLEUS_SYS_FSCONFIG.rawValue): "fsconfig", Int32(NUCLEUS_SYS_FSMOUNT.rawValue): "fsmount",
+        Int32(NUCLEUS_SYS_SECCOMP.rawValue): "seccomp",
+        Int32(NUCLEUS_SYS_LANDLOCK_CREATE_RULESET.rawValue): "landlock_create_ruleset",
+        Int32(NUCLEUS_SYS_LANDLOCK_ADD_RULE.rawValue): "landlock_add_rule",
+        Int32(NUCLEUS_SYS_LANDLOCK_RESTRICT_SELF.rawValue): "landlock_restrict_self",
     ]
 }

@@ -17,12 +17,26 @@ final class LaunchSpec {
     private var strings: [UnsafeMutablePointer<CChar>] = []
     /// Secret file contents, wiped as soon as the child has its copy.
     private var secrets: [(bytes: UnsafeMutablePointer<CChar>, length: UInt64)] = []
+    /// The compiled seccomp program, alive as long as the spec points at it.
+    private let seccompProgram: UnsafeMutableRawBufferPointer
+    /// The Landlock ruleset description, with its arrays.
+    private let landlock: UnsafeMutablePointer<nucleus_landlock>
+    private let landlockPaths: UnsafeMutableBufferPointer<nucleus_landlock_path>
+    private let landlockPorts: UnsafeMutableBufferPointer<nucleus_landlock_port>
     private let ops: UnsafeMutablePointer<nucleus_op>
     private let argv: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let envp: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let groups: UnsafeMutablePointer<UInt32>
 
-    init(plan: Plan, faultStep: Int32, detachedTrees: [Int: Int32] = [:]) throws(NucleusError) {
+    init(plan: Plan, faultStep: Int32, detachedTrees: [Int: Int32] = [:], seccompProgram: [UInt8] = [])
+        throws(NucleusError)
+    {
+        landlock = .allocate(capacity: 1)
+        landlock.initialize(to: nucleus_landlock())
+        landlockPaths = .allocate(capacity: max(plan.landlock?.paths.count ?? 0, 1))
+        landlockPorts = .allocate(capacity: max(plan.landlock?.ports.count ?? 0, 1))
+        self.seccompProgram = .allocate(byteCount: max(seccompProgram.count, 8), alignment: 8)
+        self.seccompProgram.copyBytes(from: seccompProgram)
         ops = .allocate(capacity: max(plan.setup.count, 1))
         argv = .allocate(capacity: plan.process.argv.count + 1)
         groups = .allocate(capacity: max(plan.process.supplementaryGroups.count, 1))
@@ -65,6 +79,12 @@ final class LaunchSpec {
         spec.preserve_fds = Int32(plan.process.preserveFDs)
         spec.sync_fd = -1
         spec.error_fd = -1
+        if let policy = plan.landlock { describeLandlock(policy) }
+        if let policy = plan.seccomp, !seccompProgram.isEmpty {
+            spec.seccomp_filter = UnsafeRawPointer(self.seccompProgram.baseAddress)
+            spec.seccomp_instructions = UInt32(seccompProgram.count / 8)
+            spec.seccomp_flags = policy.logDenied ? 2 : 0  // SECCOMP_FILTER_FLAG_LOG
+        }
     }
 
     /// Called once the child exists: it has its own copy of every secret.
@@ -98,6 +118,24 @@ final class LaunchSpec {
         argv.deallocate()
         envp.deallocate()
         groups.deallocate()
+        seccompProgram.deallocate()
+        landlock.deallocate()
+        landlockPaths.deallocate()
+        landlockPorts.deallocate()
+    }
+
+    private func describeLandlock(_ policy: LandlockPolicy) {
+        for (index, rule) in policy.paths.enumerated() {
+            landlockPaths[index] = nucleus_landlock_path(path: UnsafePointer(copy(rule.path)), access: rule.access)
+        }
+        for (index, rule) in policy.ports.enumerated() {
+            landlockPorts[index] = nucleus_landlock_port(port: UInt64(rule.port), access: rule.access)
+        }
+        landlock.pointee = nucleus_landlock(
+            abi: Int32(policy.abi), handled_fs: policy.handledFilesystem, handled_net: policy.handledNetwork,
+            scoped: policy.scoped, paths: UnsafePointer(landlockPaths.baseAddress), n_paths: UInt32(policy.paths.count),
+            ports: UnsafePointer(landlockPorts.baseAddress), n_ports: UInt32(policy.ports.count))
+        spec.landlock = UnsafePointer(landlock)
     }
 
     func withSpec<T>(_ body: (UnsafeMutablePointer<nucleus_spec>) -> T) -> T { body(&spec) }

@@ -32,7 +32,9 @@ public struct Launcher {
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
         let trees = try PreparedTrees(plan: plan, tamperWithContext: fault == .contextTamper)
         defer { trees.close() }
-        let spec = try LaunchSpec(plan: trees.plan, faultStep: faultStep, detachedTrees: trees.trees)
+        let seccompProgram = try plan.seccomp.map { policy throws(NucleusError) in try SeccompCompiler.compile(policy) }
+        let spec = try LaunchSpec(
+            plan: trees.plan, faultStep: faultStep, detachedTrees: trees.trees, seccompProgram: seccompProgram ?? [])
         var pidfd: Int32 = -1
         var syncFD: Int32 = -1
         var errorFD: Int32 = -1

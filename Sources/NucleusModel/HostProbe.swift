@@ -12,11 +12,15 @@ public protocol HostProbe: Sendable {
     /// The canonical path with every symlink resolved, or nil if it does not exist.
     func resolve(_ path: String) -> String?
     func readTextFile(_ path: String) throws(NucleusError) -> String
+    /// The file's exact bytes: policy files are hashed as they are.
+    func readFile(_ path: String) throws(NucleusError) -> [UInt8]
     func isOpen(fileDescriptor: Int32) -> Bool
     /// The owner of `path` (following symlinks), or nil if it does not exist.
     func owner(of path: String) -> (uid: UInt32, gid: UInt32)?
     /// The names in directory `path` (no `.`, `..`), sorted; empty if unreadable.
     func directoryNames(at path: String) -> [String]
+    /// The Landlock ABI version this kernel offers; 0 without Landlock.
+    var landlockABI: Int { get }
     /// Whether the file system holding `path` is one the kernel can idmap.
     func supportsIdmappedMounts(_ path: String) -> Bool
 }

@@ -9,6 +9,10 @@ public struct Plan: Sendable, Equatable, Codable {
     public var setup: [SetupStep]
     public var process: ProcessPlan
     public var mechanisms: [Mechanism]
+    /// The workload's syscall filter; nil only for plans that cannot have one.
+    public var seccomp: SeccompPolicy?
+    /// The workload's Landlock ruleset; nil when the kernel has none.
+    public var landlock: LandlockPolicy?
 
     public init(
         mode: String, name: String?, hostname: String, namespaces: [Namespace], idMapping: IDMapping,

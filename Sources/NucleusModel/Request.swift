@@ -34,6 +34,7 @@ public struct Request: Sendable, Equatable, Codable {
     public var workspace: Workspace?
     public var context: Context?
     public var providerConfigs: [ProviderConfig]
+    public var security: SecurityRequest
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -69,6 +70,7 @@ public struct Request: Sendable, Equatable, Codable {
         workspace = nil
         context = nil
         providerConfigs = []
+        security = SecurityRequest()
     }
 }
 

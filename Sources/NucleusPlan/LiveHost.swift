@@ -47,20 +47,24 @@ public struct LiveHost: HostProbe {
     }
 
     public func readTextFile(_ path: String) throws(NucleusError) -> String {
+        String(decoding: try readFile(path), as: UTF8.self)
+    }
+
+    public func readFile(_ path: String) throws(NucleusError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw NucleusError("cannot read \(path)", syscall: "open", path: path, errno: errno) }
         defer { close(fd) }
-        return try Self.readToEnd(fd, what: path)
+        return try Self.readBytes(fd, what: path)
     }
 
     /// Reads an inherited descriptor (`--config-fd`, `--env-fd`) to its end and closes it.
     public func readDescriptor(_ fd: Int32, flag: String) throws(NucleusError) -> String {
         guard fd > 2 else { throw .invalid("\(flag) \(fd): use a descriptor above 2, not stdin, stdout or stderr") }
         defer { close(fd) }
-        return try Self.readToEnd(fd, what: "\(flag) \(fd)")
+        return String(decoding: try Self.readBytes(fd, what: "\(flag) \(fd)"), as: UTF8.self)
     }
 
-    static func readToEnd(_ fd: Int32, what: String) throws(NucleusError) -> String {
+    static func readBytes(_ fd: Int32, what: String) throws(NucleusError) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -70,7 +74,7 @@ public struct LiveHost: HostProbe {
             if count == 0 { break }
             bytes += chunk[..<count]
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     public func owner(of path: String) -> (uid: UInt32, gid: UInt32)? {
@@ -98,6 +102,8 @@ public struct LiveHost: HostProbe {
         0xEF53, 0x5846_5342, 0x9123_683E, 0xF2F5_2010, 0x4D44, 0x0102_1994, 0x794C_7630, 0xE0F5_E1E2, 0x7371_7368,
         0x00C3_6400,
     ]
+
+    public var landlockABI: Int { max(0, Int(nucleus_landlock_abi())) }
 
     public func supportsIdmappedMounts(_ path: String) -> Bool {
         let type = nucleus_filesystem_type(path)

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import NucleusModel
+import NucleusSecurity
 
 /// The two printed forms of a plan: for people, and `--format json` for programs.
 public enum PlanRenderer {
@@ -44,7 +45,65 @@ public enum PlanRenderer {
             let status = mechanism.status.rawValue.padding(to: 9)
             lines.append("  \(status) \(mechanism.name.padding(to: width))  \(mechanism.detail)")
         }
+        if let landlock = plan.landlock { lines += landlockLines(landlock) }
+        if let seccomp = plan.seccomp { lines += seccompLines(seccomp) }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func landlockLines(_ policy: LandlockPolicy) -> [String] {
+        var lines = ["landlock (ABI \(policy.abi), \(policy.origin)); anything not listed is denied:"]
+        let width = policy.paths.map(\.path.count).max() ?? 0
+        for rule in policy.paths {
+            let padded = rule.path + String(repeating: " ", count: width - rule.path.count)
+            lines.append("  \(padded)  \(LandlockAccess.describe(rule.access, handled: policy.handledFilesystem))")
+        }
+        if policy.handledNetwork != 0 {
+            let ports = policy.ports.map { "\($0.access == LandlockAccess.bindTCP ? "bind" : "connect") \($0.port)" }
+            lines.append("  tcp: " + (ports.isEmpty ? "none" : ports.joined(separator: ", ")))
+        }
+        if policy.scoped != 0 { lines.append("  scoped: abstract unix sockets, signals") }
+        return lines
+    }
+
+    /// The effective filter: what is allowed outright, what only with some
+    /// arguments, and what gets another answer than the default.
+    static func seccompLines(_ policy: SeccompPolicy) -> [String] {
+        var lines = [
+            "seccomp (\(policy.mode.rawValue), \(policy.origin), default \(SeccompPlanner.describe(policy.defaultAction))):"
+        ]
+        guard policy.mode == .enforce else { return lines + ["  every syscall allowed and recorded"] }
+        let unconditional = Set(policy.rules.filter { $0.action == .allow && $0.conditions.isEmpty }.flatMap(\.names))
+        lines += wrapped("allow:", unconditional.sorted())
+        var conditional: [String: [String]] = [:]
+        for rule in policy.rules where rule.action == .allow && !rule.conditions.isEmpty {
+            for name in rule.names where !unconditional.contains(name) {
+                conditional[name, default: []].append(rule.conditions.map(\.summary).joined(separator: " && "))
+            }
+        }
+        for name in conditional.keys.sorted() {
+            let alternatives = conditional[name] ?? []
+            let shown =
+                alternatives.count > 4
+                ? Array(alternatives.prefix(4)) + ["\(alternatives.count - 4) more"] : alternatives
+            lines.append("  allow \(name) if " + shown.joined(separator: " || "))
+        }
+        for rule in policy.rules where rule.action != .allow {
+            lines += wrapped("\(SeccompPlanner.describe(rule.action)):", rule.names)
+        }
+        return lines
+    }
+
+    static func wrapped(_ label: String, _ words: [String]) -> [String] {
+        var lines: [String] = []
+        var line = "  " + label
+        for word in words {
+            if line.count + word.count + 1 > 100 {
+                lines.append(line)
+                line = "   "
+            }
+            line += " " + word
+        }
+        return lines + [line]
     }
 
     static func mapText(_ entries: [IDMapEntry]) -> String {

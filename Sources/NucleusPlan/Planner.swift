@@ -70,15 +70,22 @@ public enum Planner {
             searchPath: EnvironmentPolicy.defaultPath,
             workdir: workdir, uid: uid, gid: gid, terminal: request.terminal, preserveFDs: request.preserveFDs)
         process.supplementaryGroups = workload.supplementary.map(\.gid)
-        return Plan(
+        let seccomp = try SeccompPlanner.plan(request.security, network: request.network, host: host)
+        let landlock = try LandlockPlanner.plan(
+            request.security, paths: landlockPaths(request), network: request.network, abi: host.landlockABI,
+            host: host)
+        var plan = Plan(
             mode: mode, name: request.name, hostname: hostname, namespaces: namespaces, idMapping: mapping,
             setup: setup, process: process,
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
                 + SecurityMechanisms.privileges(uid: uid, gid: gid, supplementary: process.supplementaryGroups)
-                + SecurityMechanisms.notYetAvailable
+                + [seccomp.mechanism, landlock.mechanism] + SecurityMechanisms.notYetAvailable
                 + ownership
                 + workspaceMechanism(request.workspace, protected: requested.protected)
                 + (request.context.map { [ContextPlanner.mechanism($0)] } ?? []))
+        plan.seccomp = seccomp.policy
+        plan.landlock = landlock.policy
+        return plan
     }
 
     /// Names are looked up in the container's root filesystem: `--rootfs`'s

@@ -24,9 +24,6 @@ public enum SecurityMechanisms {
     /// Mechanisms the plan lists so their absence is visible, not silent.
     public static let notYetAvailable: [Mechanism] = [
         Mechanism(
-            name: "seccomp", status: .degraded, detail: "no syscall filter: this build does not install seccomp yet"),
-        Mechanism(name: "landlock", status: .degraded, detail: "no path rules: this build does not apply Landlock yet"),
-        Mechanism(
-            name: "cgroups", status: .degraded, detail: "no resource limits: this build does not create cgroups yet"),
+            name: "cgroups", status: .degraded, detail: "no resource limits: this build does not create cgroups yet")
     ]
 }

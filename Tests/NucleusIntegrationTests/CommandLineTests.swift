@@ -25,7 +25,8 @@ import Testing
         #expect(result.status == 0)
         for expected in [
             "hostname:    box1", "namespaces:  user pid mount network uts ipc cgroup", "pivot_root",
-            "mount proc on /proc", "enforced  capabilities", "degraded  seccomp",
+            "mount proc on /proc", "enforced  capabilities", "enforced  seccomp", "enforced  landlock",
+            "landlock (ABI", "allow: accept accept4",
         ] {
             #expect(result.stdout.contains(expected), "missing \(expected)")
         }

@@ -21,6 +21,13 @@ import Testing
         ["--workspace=/w", "--unprotect-git", "--env-fd", "3", "--", "x"],
         ["--context", "/c", "--context-mode", "bind", "--verify-context-integrity", "--", "x"],
         ["--provider-config-ro", "/a:.config/a", "--provider-config-rw=/b:/home/agent/b", "--", "x"],
+        ["--seccomp-profile", "/p.json", "--seccomp-profile-sha256", "ab", "--seccomp-log-denied", "--", "x"],
+        [
+            "--seccomp-mode", "trace", "--seccomp-log", "/t.ndjson", "--seccomp-allow", "ptrace", "--allow-jit", "--",
+            "x",
+        ],
+        ["--landlock-policy", "/l.toml", "--landlock-policy-sha256=cd", "--caps-policy", "/c.toml", "--", "x"],
+        ["--caps-policy-sha256", "ef", "--", "x"],
     ]
 
     @Test(arguments: accepted)

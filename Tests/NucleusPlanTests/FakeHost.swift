@@ -42,6 +42,8 @@ struct FakeHost: HostProbe {
         return text
     }
 
+    func readFile(_ path: String) throws(NucleusError) -> [UInt8] { Array(try readTextFile(path).utf8) }
+
     func isOpen(fileDescriptor: Int32) -> Bool { openDescriptors.contains(fileDescriptor) }
 
     var owners: [String: (uid: UInt32, gid: UInt32)] = [:]
@@ -49,6 +51,7 @@ struct FakeHost: HostProbe {
     func owner(of path: String) -> (uid: UInt32, gid: UInt32)? { owners[path] ?? (entries[path] == nil ? nil : (0, 0)) }
 
     var notIdmappable: Set<String> = []
+    var landlockABI = 7
 
     func supportsIdmappedMounts(_ path: String) -> Bool { !notIdmappable.contains(path) }
 

@@ -166,7 +166,14 @@ import Testing
 
     @Test func unfinishedMechanismsAreShownAsDegraded() throws {
         let degraded = try plan().mechanisms.filter { $0.status == .degraded }.map(\.name)
-        #expect(degraded == ["seccomp", "landlock", "cgroups"])
+        #expect(degraded == ["cgroups"])
+        var oldKernel = FakeHost()
+        oldKernel.landlockABI = 2
+        let old = try plan(host: oldKernel).mechanisms.first { $0.name == "landlock" }
+        #expect(old?.status == .degraded)
+        #expect(old?.detail.contains("no TCP rules (ABI 4)") == true)
+        oldKernel.landlockABI = 0
+        #expect(try plan(host: oldKernel).landlock == nil)
     }
 
     @Test func jsonRoundTripsThePlan() throws {

@@ -69,7 +69,8 @@ enum nucleus_syscall {
     NUCLEUS_SYS_SETPGID, NUCLEUS_SYS_TCSETPGRP, NUCLEUS_SYS_CLOSE_RANGE, NUCLEUS_SYS_FCNTL,
     NUCLEUS_SYS_EXECVE, NUCLEUS_SYS_SIGPROCMASK, NUCLEUS_SYS_FAULT_INJECTED, NUCLEUS_SYS_OPENAT2,
     NUCLEUS_SYS_FCHOWN, NUCLEUS_SYS_READ_SECRET, NUCLEUS_SYS_FSOPEN, NUCLEUS_SYS_FSCONFIG,
-    NUCLEUS_SYS_FSMOUNT
+    NUCLEUS_SYS_FSMOUNT, NUCLEUS_SYS_SECCOMP, NUCLEUS_SYS_LANDLOCK_CREATE_RULESET,
+    NUCLEUS_SYS_LANDLOCK_ADD_RULE, NUCLEUS_SYS_LANDLOCK_RESTRICT_SELF
 };
 
 /* Steps that are not entries of the op list have negative indices. */
@@ -82,7 +83,9 @@ enum nucleus_step {
     NUCLEUS_STEP_SESSION = -7,
     NUCLEUS_STEP_FDS = -8,
     NUCLEUS_STEP_WORKDIR = -9,
-    NUCLEUS_STEP_EXEC = -10
+    NUCLEUS_STEP_EXEC = -10,
+    NUCLEUS_STEP_SECCOMP = -11,
+    NUCLEUS_STEP_LANDLOCK = -12
 };
 
 /* One record on the error pipe: the child failed at `step` in `syscall`. */
@@ -96,6 +99,28 @@ struct nucleus_child_error {
 #define NUCLEUS_EXIT_SETUP_FAILED 125
 #define NUCLEUS_EXIT_NOT_EXECUTABLE 126
 #define NUCLEUS_EXIT_NOT_FOUND 127
+
+/* A Landlock ruleset to build in the workload, after its identity switch. */
+struct nucleus_landlock_path {
+    const char *path;             /* container path; missing or unreachable: skipped */
+    uint64_t access;
+};
+
+struct nucleus_landlock_port {
+    uint64_t port;
+    uint64_t access;
+};
+
+struct nucleus_landlock {
+    int32_t abi;
+    uint64_t handled_fs;
+    uint64_t handled_net;
+    uint64_t scoped;
+    const struct nucleus_landlock_path *paths;
+    uint32_t n_paths;
+    const struct nucleus_landlock_port *ports;
+    uint32_t n_ports;
+};
 
 struct nucleus_spec {
     uint64_t clone_flags;         /* CLONE_NEW* passed to clone3 */
@@ -117,6 +142,10 @@ struct nucleus_spec {
     uint32_t n_groups;
     int32_t terminal;             /* keep the caller's session, take the foreground */
     int32_t preserve_fds;         /* keep fds 3 .. 3+preserve_fds-1 */
+    const struct nucleus_landlock *landlock; /* applied before seccomp; NULL: none */
+    const void *seccomp_filter;   /* BPF (struct sock_filter[]) loaded last before exec; NULL: none */
+    uint32_t seccomp_instructions;
+    uint32_t seccomp_flags;       /* SECCOMP_FILTER_FLAG_* */
 
     /* Filled in by nucleus_spawn. */
     int32_t sync_fd;              /* child reads: one byte once the id maps are written */
@@ -160,6 +189,9 @@ int nucleus_seal_tree(int tree_fd, uint64_t attr_set);
 
 /* statfs(path).f_type, or -errno: <sys/vfs.h> is not part of Swift's Glibc module. */
 long long nucleus_filesystem_type(const char *path);
+
+/* The Landlock ABI version this kernel offers; 0 without Landlock. */
+int nucleus_landlock_abi(void);
 
 /* openat2 confined beneath dirfd with no symlinks followed anywhere on the
  * path: the context tree may change while it is copied. -1 and errno on failure. */

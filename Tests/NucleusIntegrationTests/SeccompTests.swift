@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// The default seccomp allowlist and its options, observed from inside.
+@Suite struct SeccompTests {
+    static let eperm = 1
+    static let enosys = 38
+
+    @Test func theFilterIsInstalled() throws {
+        let result = try NucleusBinary.sh("grep -E '^Seccomp(_filters)?:' /proc/self/status")
+        #expect(
+            result.stdout.lines.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") } == [
+                "Seccomp: 2", "Seccomp_filters: 1",
+            ])
+    }
+
+    @Test func dangerousSyscallsFailWithEPERM() throws {
+        let denied = [
+            "unshare-user", "ptrace", "bpf", "keyctl", "io_uring_setup", "userfaultfd", "perf_event_open", "mount",
+            "socket-inet", "socket-raw", "socket-packet", "socket-netlink-audit", "tiocsti", "tiocsti-high-bits",
+            "mmap-wx", "mprotect-wx", "personality-change", "i386", "x32",
+        ]
+        let errnos = try Probe.run(denied)
+        for name in denied { #expect(errnos[name] == Self.eperm, "\(name): \(errnos[name] ?? -1)") }
+    }
+
+    @Test func harmlessUsesStayAllowedAndNewSyscallsGetENOSYS() throws {
+        let errnos = try Probe.run(["unshare-files", "socket-unix", "personality-query", "getpriority", "clone3"])
+        #expect(errnos["unshare-files"] == 0)
+        #expect(errnos["socket-unix"] == 0)
+        #expect(errnos["personality-query"] == 0)
+        #expect(errnos["getpriority"] == 0)
+        #expect(errnos["clone3"] == Self.enosys)
+    }
+
+    @Test func internetSocketsFollowTheNetworkMode() throws {
+        let host = try Probe.run(
+            ["socket-inet", "socket-raw"], flags: ["--network", "host", "--allow-host-network"])
+        #expect(host["socket-inet"] == 0)
+        #expect(host["socket-raw"] == Self.eperm)
+    }
+
+    @Test func optInsAndJITAreAllowedAndShownAsWeakenings() throws {
+        let errnos = try Probe.run(["ptrace", "mmap-wx"], flags: ["--seccomp-allow", "ptrace", "--allow-jit"])
+        #expect(errnos["ptrace"] == 0)
+        #expect(errnos["mmap-wx"] == 0)
+        let plan = try NucleusBinary.run(["run", "--dry-run", "--seccomp-allow", "ptrace", "--", "/bin/true"])
+        #expect(plan.stdout.contains("degraded  seccomp"))
+        #expect(plan.stdout.contains("weakened by --seccomp-allow ptrace"))
+        let refused = try NucleusBinary.run(["run", "--seccomp-allow", "mount", "--", "/bin/true"])
+        #expect(refused.status == 125)
+        #expect(refused.stderr.contains("--seccomp-allow mount: not an opt-in syscall"))
+    }
+
+    /// busybox, coreutils, bash, tar, python3 with subprocess and threads, git,
+    /// gcc, make, in a workspace where executing is allowed.
+    @Test(arguments: ["0", "1000"])
+    func ordinaryToolsWork(_ user: String) throws {
+        let work = "/srv/nucleus-tools-\(getpid())-\(user)"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let script = """
+            set -e
+            busybox ls -l / >/dev/null; busybox sh -c 'echo busybox' ; busybox sort </etc/hostname >/dev/null
+            ls -l /usr >/dev/null; mkdir -p d/e; touch d/e/f; cp -a d d2; sort /etc/passwd >/dev/null
+            timeout 5 sleep 0.1; id -u
+            bash -c 'for i in 1 2; do echo $i; done' >/dev/null
+            tar cf t.tar d && mkdir x && tar xf t.tar -C x && test -f x/d/e/f
+            python3 -c 'import subprocess, threading; print(subprocess.run(["echo","python"],capture_output=True).stdout.decode().strip()); t=threading.Thread(target=print, args=("thread",)); t.start(); t.join()'
+            git init -q repo && cd repo && echo a > a && git add a && git -c user.name=a -c user.email=b commit -qm m && git log --format=%s && cd ..
+            printf '#include <stdio.h>\\nint main(){puts("compiled");return 0;}\\n' > m.c && gcc -o m m.c && ./m
+            printf 'all:\\n\\t@echo make\\n' > Makefile && make -s
+            """
+        let result = try NucleusBinary.run([
+            "run", "--workspace", work, "--workspace-exec", "--user", user, "--", "/bin/bash", "-c", script,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.lines == ["busybox", user, "python", "thread", "m", "compiled", "make"])
+    }
+
+    @Test func deniedCallsReachTheKernelLogOnlyWhenAsked() throws {
+        func count() throws -> Int {
+            try Process.runCapturing("/bin/dmesg", []).stdout.lines.filter {
+                $0.contains("type=1326") && $0.contains("comm=\"unshare\"")
+            }.count
+        }
+        let before = try count()
+        _ = try NucleusBinary.sh("unshare -U true")
+        #expect(try count() == before)
+        _ = try NucleusBinary.sh("unshare -U true", flags: ["--seccomp-log-denied"])
+        #expect(try count() > before)
+    }
+}
