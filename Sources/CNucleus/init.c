@@ -71,8 +71,8 @@ void nucleus_run_init(struct nucleus_spec *spec) {
      * and it cannot be ptraced by the workload. A failure here is not fatal to
      * the workload, which already runs; init simply stays as it is. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    nucleus_drop_bounding_and_lock();
-    nucleus_drop_remaining_capabilities();
+    nucleus_drop_bounding_and_lock(0, 0);
+    nucleus_drop_remaining_capabilities(0, 0);
     nucleus_close_range(0, ~0U, 0);
 
     for (;;) {

@@ -50,6 +50,14 @@ static inline int nucleus_close_range(unsigned first, unsigned last, unsigned fl
     return (int)syscall(SYS_close_range, first, last, flags);
 }
 
+static inline int nucleus_capset(uint64_t permitted, uint64_t effective, uint64_t inheritable) {
+    struct { uint32_t version; int pid; } header = {0x20080522, 0};
+    struct { uint32_t effective, permitted, inheritable; } data[2] = {
+        {(uint32_t)effective, (uint32_t)permitted, (uint32_t)inheritable},
+        {(uint32_t)(effective >> 32), (uint32_t)(permitted >> 32), (uint32_t)(inheritable >> 32)}};
+    return (int)syscall(SYS_capset, &header, data);
+}
+
 static inline int nucleus_capset_zero(void) {
     /* _LINUX_CAPABILITY_VERSION_3: two 32-bit halves, all zero. */
     struct { uint32_t version; int pid; } header = {0x20080522, 0};

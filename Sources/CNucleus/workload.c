@@ -54,7 +54,7 @@ static void take_terminal_foreground(const struct nucleus_spec *spec) {
 }
 
 static void switch_identity(const struct nucleus_spec *spec) {
-    int rc = nucleus_drop_bounding_and_lock();
+    int rc = nucleus_drop_bounding_and_lock(spec->caps_bounding, spec->caps_ambient != 0);
     if (rc < 0)
         fail_setup(spec, NUCLEUS_STEP_CAPABILITIES, NUCLEUS_SYS_PRCTL, -rc);
     if (spec->setgroups_allowed && syscall(SYS_setgroups, (size_t)spec->n_groups, spec->groups) < 0)
@@ -63,7 +63,7 @@ static void switch_identity(const struct nucleus_spec *spec) {
         fail_setup(spec, NUCLEUS_STEP_IDENTITY, NUCLEUS_SYS_SETRESGID, errno);
     if (syscall(SYS_setresuid, spec->uid, spec->uid, spec->uid) < 0)
         fail_setup(spec, NUCLEUS_STEP_IDENTITY, NUCLEUS_SYS_SETRESUID, errno);
-    rc = nucleus_drop_remaining_capabilities();
+    rc = nucleus_drop_remaining_capabilities(spec->caps_ambient, spec->caps_inheritable);
     if (rc < 0)
         fail_setup(spec, NUCLEUS_STEP_CAPABILITIES, NUCLEUS_SYS_CAPSET, -rc);
 }

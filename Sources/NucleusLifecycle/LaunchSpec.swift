@@ -80,6 +80,9 @@ final class LaunchSpec {
         spec.sync_fd = -1
         spec.error_fd = -1
         if let policy = plan.landlock { describeLandlock(policy) }
+        spec.caps_bounding = CapabilityNames.mask(plan.capabilities.bounding)
+        spec.caps_inheritable = CapabilityNames.mask(plan.capabilities.inheritable)
+        spec.caps_ambient = CapabilityNames.mask(plan.capabilities.ambient)
         if let policy = plan.seccomp, !seccompProgram.isEmpty {
             spec.seccomp_filter = UnsafeRawPointer(self.seccompProgram.baseAddress)
             spec.seccomp_instructions = UInt32(seccompProgram.count / 8)

@@ -13,6 +13,8 @@ public struct Plan: Sendable, Equatable, Codable {
     public var seccomp: SeccompPolicy?
     /// The workload's Landlock ruleset; nil when the kernel has none.
     public var landlock: LandlockPolicy?
+    /// What the workload keeps; empty by default.
+    public var capabilities = CapabilitySets()
 
     public init(
         mode: String, name: String?, hostname: String, namespaces: [Namespace], idMapping: IDMapping,

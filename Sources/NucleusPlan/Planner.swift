@@ -71,6 +71,7 @@ public enum Planner {
             workdir: workdir, uid: uid, gid: gid, terminal: request.terminal, preserveFDs: request.preserveFDs)
         process.supplementaryGroups = workload.supplementary.map(\.gid)
         let seccomp = try SeccompPlanner.plan(request.security, network: request.network, host: host)
+        let capabilities = try CapabilityPolicy.plan(request.security.capsPolicy, uid: uid, host: host)
         let landlock = try LandlockPlanner.plan(
             request.security, paths: landlockPaths(request), network: request.network, abi: host.landlockABI,
             host: host)
@@ -78,6 +79,7 @@ public enum Planner {
             mode: mode, name: request.name, hostname: hostname, namespaces: namespaces, idMapping: mapping,
             setup: setup, process: process,
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
+                + [capabilities.mechanism]
                 + SecurityMechanisms.privileges(uid: uid, gid: gid, supplementary: process.supplementaryGroups)
                 + [seccomp.mechanism, landlock.mechanism] + SecurityMechanisms.notYetAvailable
                 + ownership
@@ -85,6 +87,7 @@ public enum Planner {
                 + (request.context.map { [ContextPlanner.mechanism($0)] } ?? []))
         plan.seccomp = seccomp.policy
         plan.landlock = landlock.policy
+        plan.capabilities = capabilities.sets
         return plan
     }
 

@@ -9,11 +9,6 @@ public enum SecurityMechanisms {
             ? "no supplementary groups"
             : "supplementary groups " + supplementary.map { String($0) }.concatenated(separator: ", ")
         return [
-            Mechanism(
-                name: "capabilities", status: .enforced,
-                detail:
-                    "all dropped: bounding, permitted, effective, inheritable and ambient sets empty; securebits locked"
-            ),
             Mechanism(name: "no_new_privs", status: .enforced, detail: "PR_SET_NO_NEW_PRIVS set before exec"),
             Mechanism(
                 name: "identity", status: .enforced,

@@ -142,6 +142,9 @@ struct nucleus_spec {
     uint32_t n_groups;
     int32_t terminal;             /* keep the caller's session, take the foreground */
     int32_t preserve_fds;         /* keep fds 3 .. 3+preserve_fds-1 */
+    uint64_t caps_bounding;       /* capabilities the workload keeps (masks); all zero: none */
+    uint64_t caps_inheritable;
+    uint64_t caps_ambient;        /* also its permitted and effective sets */
     const struct nucleus_landlock *landlock; /* applied before seccomp; NULL: none */
     const void *seccomp_filter;   /* BPF (struct sock_filter[]) loaded last before exec; NULL: none */
     uint32_t seccomp_instructions;
