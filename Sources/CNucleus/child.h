@@ -21,6 +21,10 @@ __attribute__((noreturn)) void nucleus_run_init(struct nucleus_spec *spec);
 /* In the forked workload: identity, capabilities, session, fds, exec. */
 __attribute__((noreturn)) void nucleus_exec_workload(const struct nucleus_spec *spec);
 
+/* Trace mode: the workload stores its seccomp listener fd here (init shares
+ * its memory) for init to take with pidfd_getfd; -1 until then. */
+extern volatile int nucleus_trace_listener;
+
 /* Build and enforce spec->landlock (if any) in the calling process; failures call nucleus_fail. */
 void nucleus_apply_landlock(const struct nucleus_spec *spec);
 

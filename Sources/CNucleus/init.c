@@ -12,6 +12,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +32,33 @@ static int workload_entry(void *spec) {
  * signal handlers, fd table, cwd and credentials are its own) before execve. */
 static pid_t spawn_workload(struct nucleus_spec *spec) {
     return clone(workload_entry, workload_stack + sizeof workload_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, spec);
+}
+
+/* Trace mode: no CLONE_VFORK, because the workload blocks in its first
+ * syscall after the filter (execve) until the host side holds the listener,
+ * and init must fetch it meanwhile. Returns the pid; *pidfd is set. */
+static pid_t spawn_traced_workload(struct nucleus_spec *spec, int *pidfd) {
+    return clone(workload_entry, workload_stack + sizeof workload_stack, CLONE_VM | CLONE_PIDFD | SIGCHLD, spec,
+                 pidfd);
+}
+
+/* Waits for the workload to publish its listener (or to die trying), takes
+ * a copy with pidfd_getfd and sends it to the host side. Needs init's
+ * capabilities, so it runs before init drops them. */
+static void hand_over_listener(const struct nucleus_spec *spec, int pidfd) {
+    struct timespec pause = {0, 100 * 1000};
+    while (nucleus_trace_listener < 0) {
+        siginfo_t info;
+        info.si_pid = 0;
+        if (waitid((idtype_t)3 /* P_PIDFD */, (id_t)pidfd, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid)
+            return;
+        nanosleep(&pause, NULL);
+    }
+    int listener = (int)syscall(SYS_pidfd_getfd, pidfd, nucleus_trace_listener, 0);
+    if (listener >= 0) {
+        nucleus_send_fd(spec->trace_fd, listener);
+        close(listener);
+    }
 }
 
 static int exit_code_of(int status) {
@@ -62,10 +91,13 @@ void nucleus_run_init(struct nucleus_spec *spec) {
                      NUCLEUS_EXIT_SETUP_FAILED);
     }
 
-    pid_t workload = spawn_workload(spec);
+    int pidfd = -1;
+    pid_t workload = spec->trace_fd >= 0 ? spawn_traced_workload(spec, &pidfd) : spawn_workload(spec);
     if (workload < 0)
         nucleus_fail(spec, NUCLEUS_STEP_FORK_WORKLOAD, NUCLEUS_SYS_CLONE, errno,
                      NUCLEUS_EXIT_SETUP_FAILED);
+    if (spec->trace_fd >= 0)
+        hand_over_listener(spec, pidfd);
 
     /* From here on init holds nothing worth taking: no fds, no capabilities,
      * and it cannot be ptraced by the workload. A failure here is not fatal to

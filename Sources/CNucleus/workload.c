@@ -84,8 +84,12 @@ __attribute__((noreturn)) static void fail_exec(const struct nucleus_spec *spec,
     nucleus_fail(spec, NUCLEUS_STEP_EXEC, NUCLEUS_SYS_EXECVE, err, code);
 }
 
+volatile int nucleus_trace_listener = -1;
+
 /* Last before exec: every later syscall of ours (only execve) and all of the
- * workload's go through it. */
+ * workload's go through it. In trace mode the listener fd is published for
+ * init with a plain store: any syscall now would wait for a supervisor that
+ * does not have the listener yet. */
 static void install_seccomp(const struct nucleus_spec *spec) {
     if (!spec->seccomp_filter)
         return;
@@ -93,8 +97,11 @@ static void install_seccomp(const struct nucleus_spec *spec) {
         .len = (unsigned short)spec->seccomp_instructions,
         .filter = (struct sock_filter *)spec->seccomp_filter,
     };
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, spec->seccomp_flags, &program) < 0)
+    long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, spec->seccomp_flags, &program);
+    if (rc < 0)
         fail_setup(spec, NUCLEUS_STEP_SECCOMP, NUCLEUS_SYS_SECCOMP, errno);
+    if (spec->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+        nucleus_trace_listener = (int)rc;
 }
 
 /* execvpe without the allocation and the ENOEXEC-means-/bin/sh fallback. */

@@ -79,6 +79,7 @@ final class LaunchSpec {
         spec.preserve_fds = Int32(plan.process.preserveFDs)
         spec.sync_fd = -1
         spec.error_fd = -1
+        spec.trace_fd = -1
         if let policy = plan.landlock { describeLandlock(policy) }
         spec.caps_bounding = CapabilityNames.mask(plan.capabilities.bounding)
         spec.caps_inheritable = CapabilityNames.mask(plan.capabilities.inheritable)
@@ -86,7 +87,7 @@ final class LaunchSpec {
         if let policy = plan.seccomp, !seccompProgram.isEmpty {
             spec.seccomp_filter = UnsafeRawPointer(self.seccompProgram.baseAddress)
             spec.seccomp_instructions = UInt32(seccompProgram.count / 8)
-            spec.seccomp_flags = policy.logDenied ? 2 : 0  // SECCOMP_FILTER_FLAG_LOG
+            spec.seccomp_flags = (policy.logDenied ? 2 : 0) | (policy.mode == .trace ? 8 : 0)  // LOG, NEW_LISTENER
         }
     }
 
@@ -140,6 +141,9 @@ final class LaunchSpec {
             ports: UnsafePointer(landlockPorts.baseAddress), n_ports: UInt32(policy.ports.count))
         spec.landlock = UnsafePointer(landlock)
     }
+
+    /// Trace mode: the fd init sends the seccomp listener over.
+    func setTraceSocket(_ fd: Int32) { spec.trace_fd = fd }
 
     func withSpec<T>(_ body: (UnsafeMutablePointer<nucleus_spec>) -> T) -> T { body(&spec) }
 

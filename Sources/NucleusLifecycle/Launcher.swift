@@ -35,11 +35,13 @@ public struct Launcher {
         let seccompProgram = try plan.seccomp.map { policy throws(NucleusError) in try SeccompCompiler.compile(policy) }
         let spec = try LaunchSpec(
             plan: trees.plan, faultStep: faultStep, detachedTrees: trees.trees, seccompProgram: seccompProgram ?? [])
+        let tracer = try traceSocket(spec)
         var pidfd: Int32 = -1
         var syncFD: Int32 = -1
         var errorFD: Int32 = -1
         let pid = spec.withSpec { nucleus_spawn($0, &pidfd, &syncFD, &errorFD) }
         spec.wipeSecrets()
+        if spec.spec.trace_fd >= 0 { close(spec.spec.trace_fd) }
         guard pid > 0 else {
             throw NucleusError("create the container's namespaces", syscall: "clone3", errno: -pid)
         }
@@ -58,7 +60,11 @@ public struct Launcher {
             if case .failure(let record) = child.readErrorPipe() { throw record.error(in: plan) }
             throw error
         }
-        let outcome = Supervisor(child: child, signalFD: signalFD, logger: logger).superviseUntilExit()
+        let outcome = Supervisor(child: child, signalFD: signalFD, tracer: tracer, logger: logger).superviseUntilExit()
+        if let tracer, let path = plan.seccomp?.traceLog {
+            try tracer.write(to: path)
+            logger.info("syscall trace written", metadata: ["path": "\(path)", "syscalls": "\(tracer.records.count)"])
+        }
         if plan.process.terminal { TerminalForeground.reclaim() }
         if let failure = outcome.failure { throw failure.error(in: plan) }
         if let staging = trees.staging {
@@ -66,6 +72,18 @@ public struct Launcher {
             logger.info("workspace synced back", metadata: ["changes": "\(applied)", "to": "\(staging.staged.source)"])
         }
         return outcome.exitCode
+    }
+}
+
+extension Launcher {
+    /// Trace mode: a socketpair; init gets one end through the spec.
+    func traceSocket(_ spec: LaunchSpec) throws(NucleusError) -> SyscallTracer? {
+        guard plan.seccomp?.mode == .trace else { return nil }
+        var fds: [Int32] = [-1, -1]
+        let rc = nucleus_trace_socketpair(&fds, Int32(3 + plan.process.preserveFDs))
+        guard rc == 0 else { throw NucleusError("prepare the syscall trace", syscall: "socketpair", errno: -rc) }
+        spec.setTraceSocket(fds[1])
+        return SyscallTracer(socket: fds[0])
     }
 }
 

@@ -18,6 +18,8 @@ struct Supervisor {
 
     let child: ContainerInit
     let signalFD: Int32
+    /// Trace mode: the syscall recorder, polled with everything else.
+    let tracer: SyscallTracer?
     let logger: Logger
 
     func superviseUntilExit() -> Outcome {
@@ -28,7 +30,9 @@ struct Supervisor {
                 pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: child.pidfd, events: Int16(POLLIN), revents: 0),
             ]
+            if let tracer, tracer.active { fds.append(pollfd(fd: tracer.pollFD, events: Int16(POLLIN), revents: 0)) }
             if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }
+            if fds.count > 3, fds[3].revents != 0 { tracer?.handle(revents: fds[3].revents) }
             if fds[0].revents != 0 {
                 switch child.readErrorPipe() {
                 case .failure(let record): failure = failure ?? record

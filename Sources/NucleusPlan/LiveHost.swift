@@ -50,6 +50,17 @@ public struct LiveHost: HostProbe {
         String(decoding: try readFile(path), as: UTF8.self)
     }
 
+    /// Not part of `HostProbe`: only commands that produce files write.
+    public func writeFile(_ path: String, contents: String) throws(NucleusError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw NucleusError("cannot write \(path)", syscall: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        let written = contents.withCString { write(fd, $0, strlen($0)) }
+        guard written == contents.utf8.count else {
+            throw NucleusError("cannot write \(path)", syscall: "write", path: path, errno: errno)
+        }
+    }
+
     public func readFile(_ path: String) throws(NucleusError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw NucleusError("cannot read \(path)", syscall: "open", path: path, errno: errno) }

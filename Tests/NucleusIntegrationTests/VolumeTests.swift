@@ -49,7 +49,8 @@ import Testing
         "/run/secrets/x", "relative", "/a/../b", "/tmp", "/home/agent",
     ])
     func refusedDestinationsStopBeforeStart(_ destination: String) throws {
-        let dir = try Self.hostDirectory("refused")
+        // One directory per case: the cases run in parallel.
+        let dir = try Self.hostDirectory("refused" + destination.map { $0.isLetter ? String($0) : "-" }.joined())
         defer { try? FileManager.default.removeItem(at: dir) }
         let result = try NucleusBinary.run(["run", "--volume", "\(dir.path):\(destination)", "--", "/bin/echo", "RAN"])
         #expect(result.status == 125)

@@ -149,6 +149,7 @@ struct nucleus_spec {
     const void *seccomp_filter;   /* BPF (struct sock_filter[]) loaded last before exec; NULL: none */
     uint32_t seccomp_instructions;
     uint32_t seccomp_flags;       /* SECCOMP_FILTER_FLAG_* */
+    int32_t trace_fd;             /* trace mode: init sends the filter's listener here; else -1 */
 
     /* Filled in by nucleus_spawn. */
     int32_t sync_fd;              /* child reads: one byte once the id maps are written */
@@ -206,6 +207,14 @@ int nucleus_read_secret(const char *path, char **bytes, uint64_t *length, int *f
 
 /* Overwrite with zeros (not optimized away), then free. */
 void nucleus_wipe_secret(char *bytes, uint64_t length);
+
+/* Trace mode (trace.c): a socketpair whose fds are >= min_fd; passing an fd
+ * over it; receiving one seccomp notification and letting the syscall run. */
+int nucleus_trace_socketpair(int fds[2], int min_fd);
+int nucleus_send_fd(int socket, int fd);
+int nucleus_receive_fd(int socket);
+int nucleus_notif_receive(int listener, int32_t *nr, uint32_t *pid, uint64_t *id);
+int nucleus_notif_continue(int listener, uint64_t id);
 
 /* Thin wrappers for system calls glibc 2.36 does not expose. */
 int nucleus_pidfd_send_signal(int pidfd, int sig);
