@@ -6,11 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 
-# Test-only packages: busybox-static builds a --rootfs for the rootfs test.
-if [ "$(id -u)" -eq 0 ] && ! dpkg -s busybox-static >/dev/null 2>&1; then
+# Build and test packages: libseccomp-dev links into nucleus; busybox-static
+# builds a --rootfs; gcc compiles the syscall probe; the seccomp corpus runs
+# bash, tar, python3, git, make and strace inside the sandbox.
+packages=(libseccomp-dev build-essential busybox-static strace python3 git make tar)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "$(id -u)" -eq 0 ] && [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq busybox-static
+    apt-get install -y -qq "${missing[@]}"
 fi
 
 scripts/build-release.sh

@@ -32,7 +32,9 @@ public struct Launcher {
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
         let trees = try PreparedTrees(plan: plan, tamperWithContext: fault == .contextTamper)
         defer { trees.close() }
-        let seccompProgram = try plan.seccomp.map { policy throws(NucleusError) in try SeccompCompiler.compile(policy) }
+        let seccompProgram = try plan.seccomp.map { policy throws(NucleusError) in
+            try SeccompCache.program(for: policy, compile: SeccompCompiler.compile)
+        }
         let spec = try LaunchSpec(
             plan: trees.plan, faultStep: faultStep, detachedTrees: trees.trees, seccompProgram: seccompProgram ?? [])
         let tracer = try traceSocket(spec)

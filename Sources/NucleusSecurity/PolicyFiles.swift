@@ -11,7 +11,9 @@ public enum PolicyFiles {
     }
 
     public static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        var text = ""
+        for byte in SHA256.hash(data: bytes) { text += (byte < 16 ? "0" : "") + String(byte, radix: 16) }
+        return text
     }
 
     /// - Parameter flag: the flag that named the file, for the error line.

@@ -37,7 +37,7 @@ public enum SeccompAllowlist {
             reason: "signals and time",
             names: [
                 "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend", "rt_sigtimedwait", "sigaltstack",
-                "pause", "nanosleep", "clock_nanosleep", "clock_gettime",
+                "nanosleep", "clock_nanosleep", "clock_gettime",
                 "clock_getres", "gettimeofday", "times", "alarm", "setitimer", "timer_create",
                 "timer_settime", "timer_gettime", "timer_delete", "timerfd_create",
                 "timerfd_settime",
@@ -176,7 +176,8 @@ public enum SeccompAllowlist {
         "perf_event_open": "profilers", "userfaultfd": "live migration and some garbage collectors",
         "mbind": "NUMA-aware allocators", "sched_setattr": "real-time scheduling", "sched_getattr": "schedulers",
         "sched_setscheduler": "real-time scheduling", "mlock2": "memory locking", "mlockall": "memory locking",
-        "munlockall": "memory locking", "mlock": "memory locking (gpg)", "munlock": "memory locking",
+        "munlockall": "memory locking", "pause": "old-style signal waiting (sigsuspend is allowed)",
+        "mlock": "memory locking (gpg)", "munlock": "memory locking",
         "membarrier": "runtimes with user-space RCU", "pidfd_open": "process managers",
         "pidfd_getfd": "process managers", "execveat": "fexecve", "get_mempolicy": "NUMA-aware allocators",
         "set_mempolicy": "NUMA-aware allocators", "sched_setaffinity": "pinning threads (taskset)",

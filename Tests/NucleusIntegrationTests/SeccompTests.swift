@@ -91,3 +91,32 @@ import Testing
         #expect(try count() > before)
     }
 }
+
+/// Compiled filters are cached in /run/nucleus/seccomp, trusted only when
+/// root alone can write them.
+@Suite struct SeccompCacheTests {
+    static let directory = "/run/nucleus/seccomp"
+
+    static func entries() -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+    }
+
+    @Test func aCachedProgramOthersCouldWriteIsIgnored() throws {
+        // A flag combination no other test uses, so the cache file is this test's alone.
+        let flags = ["--seccomp-allow", "sched_getattr", "--seccomp-allow", "munlockall", "--allow-jit"]
+        let before = Self.entries()
+        let first = try Probe.run(["ptrace"], flags: flags)
+        #expect(first == ["ptrace": 1])
+        let created = Self.entries().subtracting(before)
+        let name = try #require(created.first, "the run should have cached its program")
+        let path = Self.directory + "/" + name
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect(attributes[.ownerAccountID] as? Int == 0)
+        #expect(attributes[.posixPermissions] as? Int == 0o600)
+        chmod(path, 0o666)
+        try Data(count: 8).write(to: URL(fileURLWithPath: path))  // "return KILL" if it were ever loaded
+        let second = try Probe.run(["ptrace", "getpriority"], flags: flags)
+        #expect(second == ["ptrace": 1, "getpriority": 0])
+        unlink(path)
+    }
+}
