@@ -45,6 +45,13 @@ public enum PlanRenderer {
             let status = mechanism.status.rawValue.padding(to: 9)
             lines.append("  \(status) \(mechanism.name.padding(to: width))  \(mechanism.detail)")
         }
+        lines.append("capabilities (after exec: the ambient set):")
+        for (name, set) in [
+            ("bounding", plan.capabilities.bounding), ("inheritable", plan.capabilities.inheritable),
+            ("ambient", plan.capabilities.ambient),
+        ] {
+            lines.append("  \(name.padding(to: 12)) \(set.isEmpty ? "none" : set.joined(separator: " "))")
+        }
         if let landlock = plan.landlock { lines += landlockLines(landlock) }
         if let seccomp = plan.seccomp { lines += seccompLines(seccomp) }
         return lines.joined(separator: "\n") + "\n"

@@ -26,7 +26,7 @@ import Testing
         for expected in [
             "hostname:    box1", "namespaces:  user pid mount network uts ipc cgroup", "pivot_root",
             "mount proc on /proc", "enforced  capabilities", "enforced  seccomp", "enforced  landlock",
-            "landlock (ABI", "allow: accept accept4",
+            "landlock (ABI", "allow: accept accept4", "capabilities (after exec: the ambient set):",
         ] {
             #expect(result.stdout.contains(expected), "missing \(expected)")
         }

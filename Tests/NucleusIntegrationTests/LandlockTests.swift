@@ -54,7 +54,14 @@ import Testing
     @Test func tcpFollowsTheRules() throws {
         let profile = try Self.allowAllProfile()
         defer { unlink(profile) }
-        let bind = "import socket; s = socket.socket(); s.bind(('127.0.0.1', 8080)); print('bound')"
+        let bind = """
+            import socket
+            s = socket.socket(); s.bind(('127.0.0.1', 8080)); s.listen(); print('bound')
+            try:
+                socket.create_connection(('127.0.0.1', 8080)); print('connected')
+            except PermissionError:
+                print('connect denied')
+            """
         let denied = try NucleusBinary.run([
             "run", "--seccomp-profile", profile, "--", "/usr/bin/python3", "-c", bind,
         ])
@@ -72,7 +79,7 @@ import Testing
         let allowed = try NucleusBinary.run([
             "run", "--seccomp-profile", profile, "--landlock-policy", policy, "--", "/usr/bin/python3", "-c", bind,
         ])
-        #expect(allowed.stdout == "bound\n", "\(allowed.stderr)")
+        #expect(allowed.stdout == "bound\nconnect denied\n", "\(allowed.stderr)")
     }
 
     @Test func badPoliciesStopBeforeStart() throws {
