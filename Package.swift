@@ -35,10 +35,15 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict),
+        // Resource limits: cgroup settings for v2 or v1/hybrid hosts, and rlimits.
+        .target(name: "NucleusResources", dependencies: ["NucleusModel"], swiftSettings: strict),
         // Request + host facts -> Plan, and the plan's printed forms.
         .target(
             name: "NucleusPlan",
-            dependencies: ["CNucleus", "NucleusModel", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity"],
+            dependencies: [
+                "CNucleus", "NucleusModel", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity",
+                "NucleusResources",
+            ],
             swiftSettings: strict),
         // Applying a plan: spawn, supervise, forward signals, report.
         .target(
@@ -61,7 +66,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "NucleusPlanTests",
-            dependencies: ["NucleusModel", "NucleusPlan", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity"]),
+            dependencies: [
+                "NucleusModel", "NucleusPlan", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity",
+                "NucleusResources",
+            ]),
         .testTarget(
             name: "NucleusIntegrationTests",
             dependencies: ["NucleusCLI"],

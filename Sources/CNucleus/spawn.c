@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -70,6 +71,10 @@ __attribute__((noreturn)) static void child_main(struct nucleus_spec *spec) {
         _exit(NUCLEUS_EXIT_SETUP_FAILED);
 
     umask(022);
+    /* v1 hosts: the parent has moved us into our cgroups by now, so the new
+     * cgroup namespace is rooted there and /proc/self/cgroup shows "/". */
+    if (spec->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0)
+        nucleus_fail(spec, NUCLEUS_STEP_CGROUP_NAMESPACE, NUCLEUS_SYS_UNSHARE, errno, NUCLEUS_EXIT_SETUP_FAILED);
     become_namespace_root(spec);
     tie_to_parent(spec);
     nucleus_apply_ops(spec, next);
@@ -115,6 +120,10 @@ pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd,
     struct clone_args args;
     memset(&args, 0, sizeof args);
     args.flags = spec->clone_flags | CLONE_PIDFD;
+    if (spec->cgroup_fd >= 0) {
+        args.flags |= 0x200000000ULL; /* CLONE_INTO_CGROUP */
+        args.cgroup = (uint64_t)spec->cgroup_fd;
+    }
     args.pidfd = (uint64_t)(uintptr_t)pidfd;
     args.exit_signal = SIGCHLD;
 

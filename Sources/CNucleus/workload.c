@@ -53,6 +53,17 @@ static void take_terminal_foreground(const struct nucleus_spec *spec) {
     sigprocmask(SIG_SETMASK, &previous, NULL);
 }
 
+/* Lowering limits needs no privilege; they hold for everything the workload starts. */
+static void apply_rlimits(const struct nucleus_spec *spec) {
+    for (uint32_t i = 0; i < spec->n_rlimits; i++) {
+        struct {
+            uint64_t soft, hard;
+        } limit = {spec->rlimits[i].soft, spec->rlimits[i].hard};
+        if (syscall(SYS_prlimit64, 0, spec->rlimits[i].resource, &limit, NULL) < 0)
+            fail_setup(spec, NUCLEUS_STEP_RLIMITS, NUCLEUS_SYS_PRLIMIT, errno);
+    }
+}
+
 static void switch_identity(const struct nucleus_spec *spec) {
     int rc = nucleus_drop_bounding_and_lock(spec->caps_bounding, spec->caps_ambient != 0);
     if (rc < 0)
@@ -147,6 +158,7 @@ void nucleus_exec_workload(const struct nucleus_spec *spec) {
     reset_signal_dispositions();
     if (spec->terminal)
         take_terminal_foreground(spec);
+    apply_rlimits(spec);
     switch_identity(spec);
     /* After the switch, so the workload's own permissions decide. */
     if (chdir(spec->workdir) < 0)

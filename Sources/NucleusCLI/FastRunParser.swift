@@ -97,6 +97,20 @@ enum FastRunParser {
         "--landlock-policy-sha256": string { $0.landlockPolicySha256 = $1 },
         "--caps-policy": string { $0.capsPolicy = $1 },
         "--caps-policy-sha256": string { $0.capsPolicySha256 = $1 },
+        "--memory": string { $0.memory = $1 },
+        "--memory-swap": string { $0.memorySwap = $1 },
+        "--cpus": .value { flags, text in
+            guard let cpus = Double(text) else { return false }
+            flags.cpus = cpus
+            return true
+        },
+        "--cpu-weight": number { $0.cpuWeight = $1 },
+        "--cpuset": string { $0.cpuset = $1 },
+        "--pids": number { $0.pids = $1 },
+        "--io-limit": string { $0.ioLimit.append($1) },
+        "--memlock": string { $0.memlock = $1 },
+        "--nofile": number { $0.nofile = $1 },
+        "--stats-json": string { $0.statsJson = $1 },
     ]
 
     /// `arguments` is the whole argv, program name first.

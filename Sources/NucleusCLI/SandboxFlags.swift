@@ -50,6 +50,16 @@ struct SandboxFlags: Equatable {
     var landlockPolicySha256: String?
     var capsPolicy: String?
     var capsPolicySha256: String?
+    var memory: String?
+    var memorySwap: String?
+    var cpus: Double?
+    var cpuWeight: Int?
+    var cpuset: String?
+    var pids: Int?
+    var ioLimit: [String] = []
+    var memlock: String?
+    var nofile: Int?
+    var statsJson: String?
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -108,7 +118,29 @@ struct SandboxFlags: Equatable {
             request.providerConfigs.append(try ProviderConfig(parsing: text, readOnly: false))
         }
         request.security = try security()
+        request.resources = try resources()
         return request
+    }
+
+    func resources() throws(NucleusError) -> ResourceRequest {
+        var resources = ResourceRequest()
+        resources.memory = try Self.size(memory, flag: "--memory")
+        resources.memorySwap = try Self.size(memorySwap, flag: "--memory-swap")
+        resources.cpus = cpus
+        resources.cpuWeight = cpuWeight
+        resources.cpuset = cpuset
+        resources.pids = pids
+        resources.ioLimits = ioLimit
+        resources.memlock = try Self.size(memlock, flag: "--memlock")
+        resources.nofile = nofile
+        resources.statsJSON = statsJson
+        return resources
+    }
+
+    static func size(_ text: String?, flag: String) throws(NucleusError) -> ByteSize? {
+        guard let text else { return nil }
+        guard let size = ByteSize(parsing: text) else { throw .invalid("\(flag) \(text) is not a size like 64M or 1G") }
+        return size
     }
 
     func security() throws(NucleusError) -> SecurityRequest {

@@ -178,6 +178,38 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Refuse to start unless the capability policy has this SHA-256.", valueName: "hex"))
     var capsPolicySha256: String?
 
+    @Option(help: ArgumentHelp("Memory limit (K/M/G, base 1024); no swap unless --memory-swap.", valueName: "size"))
+    var memory: String?
+
+    @Option(help: ArgumentHelp("Memory plus swap allowed (needs --memory).", valueName: "size"))
+    var memorySwap: String?
+
+    @Option(help: ArgumentHelp("CPU time limit in CPUs, e.g. 0.5 or 2.", valueName: "cpus"))
+    var cpus: Double?
+
+    @Option(help: ArgumentHelp("Relative CPU weight, 1 to 10000 (default 100).", valueName: "weight"))
+    var cpuWeight: Int?
+
+    @Option(help: ArgumentHelp("CPUs the workload may run on, like 0-1,3.", valueName: "cpus"))
+    var cpuset: String?
+
+    @Option(help: ArgumentHelp("Process limit (default 512; 0: unlimited).", valueName: "n"))
+    var pids: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Block device throttle: \"MAJ:MIN riops=N wiops=N rbps=N wbps=N\". Repeatable.", valueName: "limit"))
+    var ioLimit: [String] = []
+
+    @Option(help: ArgumentHelp("Locked memory limit (default 64K).", valueName: "size"))
+    var memlock: String?
+
+    @Option(help: ArgumentHelp("Open file limit (default 1024 soft, 4096 hard).", valueName: "n"))
+    var nofile: Int?
+
+    @Option(help: ArgumentHelp("Write wall time, CPU, peak memory, OOM kills and pids at exit.", valueName: "file"))
+    var statsJson: String?
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -198,6 +230,8 @@ struct SandboxOptions: ParsableArguments {
             seccompProfile: seccompProfile, seccompProfileSha256: seccompProfileSha256, seccompMode: seccompMode,
             seccompLog: seccompLog, seccompLogDenied: seccompLogDenied, seccompAllow: seccompAllow, allowJit: allowJit,
             landlockPolicy: landlockPolicy, landlockPolicySha256: landlockPolicySha256, capsPolicy: capsPolicy,
-            capsPolicySha256: capsPolicySha256, command: command)
+            capsPolicySha256: capsPolicySha256, memory: memory, memorySwap: memorySwap, cpus: cpus,
+            cpuWeight: cpuWeight, cpuset: cpuset, pids: pids, ioLimit: ioLimit, memlock: memlock, nofile: nofile,
+            statsJson: statsJson, command: command)
     }
 }

@@ -46,4 +46,30 @@ public enum KernelFilesystems {
                 .mount("tmpfs", at: "/sys/" + $0, options: sealed, data: "size=0", optional: true)
             }
     }
+
+    /// The container's own cgroup at `/sys/fs/cgroup`, read-only, so tools
+    /// that read their limits find them: the unified hierarchy on v2, the
+    /// joined v1 hierarchies (co-mounted ones together) on v1. Mounted inside
+    /// the cgroup namespace, each shows only the container's cgroup.
+    public static func cgroupSteps(_ cgroup: CgroupPlan?, ownNetworkNamespace: Bool) -> [SetupStep] {
+        guard ownNetworkNamespace, let cgroup else { return [] }
+        let target = "/sys/fs/cgroup"
+        if cgroup.version == .v2 { return [.directory(target), .mount("cgroup2", at: target, options: sealed)] }
+        var steps: [SetupStep] = [
+            .directory(target),
+            .mount("tmpfs", at: target, options: [.noSuid, .noDev, .noExec], data: "mode=0755,size=0"),
+        ]
+        var byDirectory: [String: [String]] = [:]
+        for (controller, directory) in cgroup.parents { byDirectory[directory, default: []].append(controller) }
+        for controllers in byDirectory.values.map({ $0.sorted() }).sorted(by: { $0[0] < $1[0] }) {
+            let name = controllers.joined(separator: ",")
+            steps.append(.directory(target + "/" + name))
+            steps.append(.mount("cgroup", at: target + "/" + name, options: sealed, data: name))
+            if controllers.count > 1 {
+                steps += controllers.map { SetupStep.symlink(target + "/" + $0, to: name) }
+            }
+        }
+        steps.append(.setAttributes(target, options: sealed))
+        return steps
+    }
 }

@@ -15,12 +15,15 @@ public struct RootfsLayout: Sendable {
     public var chrootFallback: Bool
     /// `--volume` and `--tmpfs` steps, placed after nucleus's own mounts.
     public var userMounts: [SetupStep]
+    /// The container's cgroup, shown read-only at /sys/fs/cgroup.
+    public var cgroup: CgroupPlan?
 
     public init(
         sourceRoot: String, rootSize: ByteSize, hostname: String, identity: EtcTree.Identity,
         ownNetworkNamespace: Bool, procReadWrite: Bool, ttyGroup: UInt32?, chrootFallback: Bool,
-        userMounts: [SetupStep] = []
+        userMounts: [SetupStep] = [], cgroup: CgroupPlan? = nil
     ) {
+        self.cgroup = cgroup
         self.sourceRoot = sourceRoot
         self.rootSize = rootSize
         self.hostname = hostname
@@ -39,6 +42,7 @@ public struct RootfsLayout: Sendable {
         steps += DevTree.steps(ttyGroup: ttyGroup, shmSize: rootSize)
         steps += KernelFilesystems.procSteps(readWrite: procReadWrite)
         steps += KernelFilesystems.sysSteps(ownNetworkNamespace: ownNetworkNamespace)
+        steps += KernelFilesystems.cgroupSteps(cgroup, ownNetworkNamespace: ownNetworkNamespace)
         steps += [
             .directory("/tmp", mode: 0o1777),
             .mount("tmpfs", at: "/tmp", options: .hardened, data: "mode=1777,size=\(rootSize)"),

@@ -44,6 +44,8 @@ struct ChildFailure: Equatable {
         NUCLEUS_STEP_EXEC.rawValue: "prepare the workload's exec",
         NUCLEUS_STEP_SECCOMP.rawValue: "install the seccomp filter",
         NUCLEUS_STEP_LANDLOCK.rawValue: "apply the Landlock rules",
+        NUCLEUS_STEP_RLIMITS.rawValue: "set the workload's resource limits",
+        NUCLEUS_STEP_CGROUP_NAMESPACE.rawValue: "create the cgroup namespace",
     ]
 
     /// Also names the failing step of `nucleus_idmapped_tree`.
@@ -72,5 +74,6 @@ struct ChildFailure: Equatable {
         Int32(NUCLEUS_SYS_LANDLOCK_CREATE_RULESET.rawValue): "landlock_create_ruleset",
         Int32(NUCLEUS_SYS_LANDLOCK_ADD_RULE.rawValue): "landlock_add_rule",
         Int32(NUCLEUS_SYS_LANDLOCK_RESTRICT_SELF.rawValue): "landlock_restrict_self",
+        Int32(NUCLEUS_SYS_PRLIMIT.rawValue): "prlimit64",
     ]
 }

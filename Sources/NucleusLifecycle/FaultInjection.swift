@@ -13,15 +13,18 @@ public enum FaultInjection: Equatable, Sendable {
     case contextTamper
     /// Fail the copy-in-out sync after its first rename, so it must roll back.
     case workspaceSync
+    /// Fail on the host side once the container's init has joined its cgroup.
+    case afterCgroup
 
     public static let environmentVariable = "NUCLEUS_FAULT_STEP"
 
-    /// `id-maps`, `context-tamper`, `workspace-sync`, a step number as `--dry-run` prints it, or `KIND:TARGET`
+    /// `id-maps`, `context-tamper`, `workspace-sync`, `after-cgroup`, a step number as `--dry-run` prints it, or `KIND:TARGET`
     /// (`mount:/proc`, `bind:/usr`, `pivot-root:/`).
     public static func parse(_ value: String, plan: Plan) throws(NucleusError) -> FaultInjection {
         if value == "id-maps" { return .idMaps }
         if value == "context-tamper" { return .contextTamper }
         if value == "workspace-sync" { return .workspaceSync }
+        if value == "after-cgroup" { return .afterCgroup }
         if let number = Int(value), (1...plan.setup.count).contains(number) { return .setupStep(number - 1) }
         if let colon = value.firstIndex(of: ":") {
             let kind = String(value[..<colon])

@@ -23,6 +23,7 @@ final class LaunchSpec {
     private let landlock: UnsafeMutablePointer<nucleus_landlock>
     private let landlockPaths: UnsafeMutableBufferPointer<nucleus_landlock_path>
     private let landlockPorts: UnsafeMutableBufferPointer<nucleus_landlock_port>
+    private let rlimits: UnsafeMutableBufferPointer<nucleus_rlimit>
     private let ops: UnsafeMutablePointer<nucleus_op>
     private let argv: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let envp: UnsafeMutablePointer<UnsafePointer<CChar>?>
@@ -31,6 +32,11 @@ final class LaunchSpec {
     init(plan: Plan, faultStep: Int32, detachedTrees: [Int: Int32] = [:], seccompProgram: [UInt8] = [])
         throws(NucleusError)
     {
+        let limits = plan.resources?.rlimits ?? []
+        rlimits = .allocate(capacity: max(limits.count, 1))
+        for (index, limit) in limits.enumerated() {
+            rlimits[index] = nucleus_rlimit(resource: limit.resource, soft: limit.soft, hard: limit.hard)
+        }
         landlock = .allocate(capacity: 1)
         landlock.initialize(to: nucleus_landlock())
         landlockPaths = .allocate(capacity: max(plan.landlock?.paths.count ?? 0, 1))
@@ -80,6 +86,13 @@ final class LaunchSpec {
         spec.sync_fd = -1
         spec.error_fd = -1
         spec.trace_fd = -1
+        spec.cgroup_fd = -1
+        spec.rlimits = UnsafePointer(rlimits.baseAddress)
+        spec.n_rlimits = UInt32(limits.count)
+        if plan.resources?.cgroup?.version == .v1 {
+            spec.clone_flags &= ~UInt64(CLONE_NEWCGROUP)
+            spec.unshare_cgroup = plan.namespaces.contains(.cgroup) ? 1 : 0
+        }
         if let policy = plan.landlock { describeLandlock(policy) }
         spec.caps_bounding = CapabilityNames.mask(plan.capabilities.bounding)
         spec.caps_inheritable = CapabilityNames.mask(plan.capabilities.inheritable)
@@ -126,7 +139,11 @@ final class LaunchSpec {
         landlock.deallocate()
         landlockPaths.deallocate()
         landlockPorts.deallocate()
+        rlimits.deallocate()
     }
+
+    /// cgroup v2: the child is cloned straight into this cgroup.
+    func setCgroup(_ fd: Int32) { spec.cgroup_fd = fd }
 
     private func describeLandlock(_ policy: LandlockPolicy) {
         for (index, rule) in policy.paths.enumerated() {

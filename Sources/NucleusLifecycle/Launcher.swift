@@ -14,6 +14,11 @@ public struct Launcher {
     public var plan: Plan
     public var fault: FaultInjection?
     public var logger: Logger
+    /// Lines the user must see whatever the log level (an OOM kill).
+    public var notice: (String) -> Void = { message in
+        let line = "nucleus: \(message)\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
 
     public init(plan: Plan, fault: FaultInjection? = nil, logger: Logger) {
         self.plan = plan
@@ -32,12 +37,18 @@ public struct Launcher {
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
         let trees = try PreparedTrees(plan: plan, tamperWithContext: fault == .contextTamper)
         defer { trees.close() }
+        let started = Self.now()
+        let cgroup = try plan.resources?.cgroup.map { cgroupPlan throws(NucleusError) in
+            try CgroupSession(plan: cgroupPlan, minFD: Int32(3 + plan.process.preserveFDs))
+        }
+        defer { cgroup?.destroy() }
         let seccompProgram = try plan.seccomp.map { policy throws(NucleusError) in
             try SeccompCache.program(for: policy, compile: SeccompCompiler.compile)
         }
         let spec = try LaunchSpec(
             plan: trees.plan, faultStep: faultStep, detachedTrees: trees.trees, seccompProgram: seccompProgram ?? [])
         let tracer = try traceSocket(spec)
+        if let cgroup, cgroup.unifiedFD >= 0 { spec.setCgroup(cgroup.unifiedFD) }
         var pidfd: Int32 = -1
         var syncFD: Int32 = -1
         var errorFD: Int32 = -1
@@ -51,8 +62,12 @@ public struct Launcher {
         defer { child.close() }
         logger.debug("container init started", metadata: ["pid": "\(pid)"])
 
-        do {
+        do throws(NucleusError) {
             try IDMapWriter(pid: pid, mapping: plan.idMapping, failOnPurpose: fault == .idMaps).write()
+            try cgroup?.join(pid)
+            if fault == .afterCgroup {
+                throw NucleusError("join the cgroup", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)
+            }
             try child.release()
         } catch {
             child.kill()
@@ -68,6 +83,7 @@ public struct Launcher {
             logger.info("syscall trace written", metadata: ["path": "\(path)", "syscalls": "\(tracer.records.count)"])
         }
         if plan.process.terminal { TerminalForeground.reclaim() }
+        if let cgroup { try report(cgroup, started: started, exitCode: outcome.exitCode) }
         if let failure = outcome.failure { throw failure.error(in: plan) }
         if let staging = trees.staging {
             let applied = try WorkspaceSync(staging, failAfterRenames: fault == .workspaceSync ? 1 : nil).run()
@@ -78,6 +94,25 @@ public struct Launcher {
 }
 
 extension Launcher {
+    /// OOM kills named as such, and `--stats-json`, read before the cgroup goes.
+    func report(_ cgroup: CgroupSession, started: Double, exitCode: Int32) throws(NucleusError) {
+        if cgroup.oomKills > 0 {
+            let limit = cgroup.plan.memoryLimit.map { " (limit \($0))" } ?? ""
+            notice("out of memory\(limit): the kernel's OOM killer ended a process of the workload")
+        }
+        if let path = plan.resources?.statsJSON {
+            try StatsReport(stats: cgroup.stats, wallSeconds: Self.now() - started, oomKills: cgroup.oomKills).write(
+                to: path)
+        }
+    }
+
+    /// Monotonic seconds.
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
     /// Trace mode: a socketpair; init gets one end through the spec.
     func traceSocket(_ spec: LaunchSpec) throws(NucleusError) -> SyscallTracer? {
         guard plan.seccomp?.mode == .trace else { return nil }

@@ -21,6 +21,13 @@ public protocol HostProbe: Sendable {
     func directoryNames(at path: String) -> [String]
     /// The Landlock ABI version this kernel offers; 0 without Landlock.
     var landlockABI: Int { get }
+    /// The cgroup hierarchies and nucleus's own place in them.
+    var cgroupLayout: CgroupLayout { get }
+    var onlineCPUs: Int { get }
+    /// Whether this process may create entries in directory `path`.
+    func isWritable(_ path: String) -> Bool
+    /// This process's soft and hard limit for `RLIMIT_*` number `resource`.
+    func resourceLimit(_ resource: Int32) -> (soft: UInt64, hard: UInt64)
     /// Whether the file system holding `path` is one the kernel can idmap.
     func supportsIdmappedMounts(_ path: String) -> Bool
 }

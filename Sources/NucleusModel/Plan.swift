@@ -15,6 +15,8 @@ public struct Plan: Sendable, Equatable, Codable {
     public var landlock: LandlockPolicy?
     /// What the workload keeps; empty by default.
     public var capabilities = CapabilitySets()
+    /// The cgroup and rlimits; nil only in plans built without resource planning.
+    public var resources: ResourcePlan?
 
     public init(
         mode: String, name: String?, hostname: String, namespaces: [Namespace], idMapping: IDMapping,

@@ -35,6 +35,7 @@ public struct Request: Sendable, Equatable, Codable {
     public var context: Context?
     public var providerConfigs: [ProviderConfig]
     public var security: SecurityRequest
+    public var resources: ResourceRequest
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -71,6 +72,7 @@ public struct Request: Sendable, Equatable, Codable {
         context = nil
         providerConfigs = []
         security = SecurityRequest()
+        resources = ResourceRequest()
     }
 }
 

@@ -116,6 +116,20 @@ public struct LiveHost: HostProbe {
 
     public var landlockABI: Int { max(0, Int(nucleus_landlock_abi())) }
 
+    public var cgroupLayout: CgroupLayout {
+        CgroupDetection.layout(environment: environmentValue) { path in try? readTextFile(path) }
+    }
+
+    public func isWritable(_ path: String) -> Bool { access(path, W_OK) == 0 }
+
+    public var onlineCPUs: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    public func resourceLimit(_ resource: Int32) -> (soft: UInt64, hard: UInt64) {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(UInt32(resource)), &limit) == 0 else { return (0, 0) }
+        return (UInt64(limit.rlim_cur), UInt64(limit.rlim_max))
+    }
+
     public func supportsIdmappedMounts(_ path: String) -> Bool {
         let type = nucleus_filesystem_type(path)
         return type >= 0 && Self.idmappableFilesystems.contains(Int(type))

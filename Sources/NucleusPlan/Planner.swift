@@ -1,6 +1,7 @@
 import NucleusFilesystem
 import NucleusIsolation
 import NucleusModel
+import NucleusResources
 import NucleusSecurity
 
 /// Request + host facts -> Plan. Pure apart from the read-only questions it
@@ -57,12 +58,13 @@ public enum Planner {
         let (ownerMapping, requested, ownership) = try ownedMounts(
             request, identity: identity, mapping: mapping, host: host)
         mapping = ownerMapping
+        let resources = try ResourcePlanner.plan(request.resources, host: host)
         let layout = RootfsLayout(
             sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
             identity: identity, ownNetworkNamespace: ownNetwork,
             procReadWrite: request.procReadWrite,
             ttyGroup: mapping.gidMap.contains { $0.contains(ttyGroup) } ? ttyGroup : nil,
-            chrootFallback: request.allowChrootFallback, userMounts: requested.steps)
+            chrootFallback: request.allowChrootFallback, userMounts: requested.steps, cgroup: resources.plan.cgroup)
         setup += layout.steps(host: host)
 
         var process = ProcessPlan(
@@ -81,13 +83,14 @@ public enum Planner {
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
                 + [capabilities.mechanism]
                 + SecurityMechanisms.privileges(uid: uid, gid: gid, supplementary: process.supplementaryGroups)
-                + [seccomp.mechanism, landlock.mechanism] + SecurityMechanisms.notYetAvailable
+                + [seccomp.mechanism, landlock.mechanism, resources.mechanism]
                 + ownership
                 + workspaceMechanism(request.workspace, protected: requested.protected)
                 + (request.context.map { [ContextPlanner.mechanism($0)] } ?? []))
         plan.seccomp = seccomp.policy
         plan.landlock = landlock.policy
         plan.capabilities = capabilities.sets
+        plan.resources = resources.plan
         return plan
     }
 

@@ -15,10 +15,4 @@ public enum SecurityMechanisms {
                 detail: "workload runs as uid \(uid), gid \(gid), \(groups)"),
         ]
     }
-
-    /// Mechanisms the plan lists so their absence is visible, not silent.
-    public static let notYetAvailable: [Mechanism] = [
-        Mechanism(
-            name: "cgroups", status: .degraded, detail: "no resource limits: this build does not create cgroups yet")
-    ]
 }

@@ -28,6 +28,9 @@ import Testing
         ],
         ["--landlock-policy", "/l.toml", "--landlock-policy-sha256=cd", "--caps-policy", "/c.toml", "--", "x"],
         ["--caps-policy-sha256", "ef", "--", "x"],
+        ["--memory", "32M", "--memory-swap=64M", "--cpus", "0.5", "--cpu-weight", "200", "--cpuset", "0", "--", "x"],
+        ["--pids", "8", "--io-limit", "8:0 rbps=1048576", "--memlock", "1M", "--nofile", "100", "--", "x"],
+        ["--stats-json", "/s.json", "--", "x"],
     ]
 
     @Test(arguments: accepted)

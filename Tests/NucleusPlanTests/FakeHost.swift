@@ -52,6 +52,22 @@ struct FakeHost: HostProbe {
 
     var notIdmappable: Set<String> = []
     var landlockABI = 7
+    var cgroupLayout = CgroupLayout(
+        kind: .legacy,
+        legacyDirectories: [
+            "memory": "/sys/fs/cgroup/memory/box", "pids": "/sys/fs/cgroup/pids", "cpuacct": "/sys/fs/cgroup/cpuacct",
+            "cpu": "/sys/fs/cgroup/cpu", "cpuset": "/sys/fs/cgroup/cpuset", "blkio": "/sys/fs/cgroup/blkio",
+        ])
+    var onlineCPUs = 2
+    var readOnlyDirectories: Set<String> = []
+
+    func isWritable(_ path: String) -> Bool { !readOnlyDirectories.contains(path) }
+    var hardLimits: [Int32: UInt64] = [:]
+
+    func resourceLimit(_ resource: Int32) -> (soft: UInt64, hard: UInt64) {
+        let hard = hardLimits[resource] ?? UInt64.max
+        return (hard, hard)
+    }
 
     func supportsIdmappedMounts(_ path: String) -> Bool { !notIdmappable.contains(path) }
 

@@ -70,7 +70,7 @@ enum nucleus_syscall {
     NUCLEUS_SYS_EXECVE, NUCLEUS_SYS_SIGPROCMASK, NUCLEUS_SYS_FAULT_INJECTED, NUCLEUS_SYS_OPENAT2,
     NUCLEUS_SYS_FCHOWN, NUCLEUS_SYS_READ_SECRET, NUCLEUS_SYS_FSOPEN, NUCLEUS_SYS_FSCONFIG,
     NUCLEUS_SYS_FSMOUNT, NUCLEUS_SYS_SECCOMP, NUCLEUS_SYS_LANDLOCK_CREATE_RULESET,
-    NUCLEUS_SYS_LANDLOCK_ADD_RULE, NUCLEUS_SYS_LANDLOCK_RESTRICT_SELF
+    NUCLEUS_SYS_LANDLOCK_ADD_RULE, NUCLEUS_SYS_LANDLOCK_RESTRICT_SELF, NUCLEUS_SYS_PRLIMIT
 };
 
 /* Steps that are not entries of the op list have negative indices. */
@@ -85,7 +85,9 @@ enum nucleus_step {
     NUCLEUS_STEP_WORKDIR = -9,
     NUCLEUS_STEP_EXEC = -10,
     NUCLEUS_STEP_SECCOMP = -11,
-    NUCLEUS_STEP_LANDLOCK = -12
+    NUCLEUS_STEP_LANDLOCK = -12,
+    NUCLEUS_STEP_RLIMITS = -13,
+    NUCLEUS_STEP_CGROUP_NAMESPACE = -14
 };
 
 /* One record on the error pipe: the child failed at `step` in `syscall`. */
@@ -122,6 +124,13 @@ struct nucleus_landlock {
     uint32_t n_ports;
 };
 
+/* One setrlimit for the workload. */
+struct nucleus_rlimit {
+    int32_t resource;
+    uint64_t soft;
+    uint64_t hard;
+};
+
 struct nucleus_spec {
     uint64_t clone_flags;         /* CLONE_NEW* passed to clone3 */
     struct nucleus_op *ops;
@@ -150,6 +159,10 @@ struct nucleus_spec {
     uint32_t seccomp_instructions;
     uint32_t seccomp_flags;       /* SECCOMP_FILTER_FLAG_* */
     int32_t trace_fd;             /* trace mode: init sends the filter's listener here; else -1 */
+    int32_t cgroup_fd;            /* cgroup v2: clone straight into it (CLONE_INTO_CGROUP); else -1 */
+    int32_t unshare_cgroup;       /* cgroup v1: the parent moves us, then we unshare the cgroup ns */
+    const struct nucleus_rlimit *rlimits;
+    uint32_t n_rlimits;
 
     /* Filled in by nucleus_spawn. */
     int32_t sync_fd;              /* child reads: one byte once the id maps are written */

@@ -1,0 +1,114 @@
+import NucleusModel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Reading and writing cgroup interface files, one short write each.
+enum CgroupFiles {
+    static func write(_ value: String, to path: String) throws(NucleusError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw NucleusError("set \(path) to \(value)", syscall: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        let written = value.withCString { Glibc.write(fd, $0, strlen($0)) }
+        guard written == value.utf8.count else {
+            throw NucleusError("set cgroup limit \(value)", syscall: "write", path: path, errno: errno)
+        }
+    }
+
+    static func read(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += chunk[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `key value` lines (memory.events, cpu.stat, cpuacct.stat, memory.oom_control).
+    static func keyed(_ path: String) -> [String: UInt64] {
+        var values: [String: UInt64] = [:]
+        for line in (read(path) ?? "").split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, let value = UInt64(fields[1]) { values[String(fields[0])] = value }
+        }
+        return values
+    }
+
+    static func number(_ path: String) -> UInt64? {
+        read(path).flatMap { UInt64($0.filter { !$0.isWhitespace }) }
+    }
+
+    static func killAndRemove(_ directory: String, version: CgroupPlan.Version) {
+        for attempt in 0..<2000 {
+            if version == .v2 {
+                try? write("1", to: directory + "/cgroup.kill")
+            } else {
+                for line in (read(directory + "/cgroup.procs") ?? "").split(separator: "\n") {
+                    if let pid = pid_t(line) { kill(pid, SIGKILL) }
+                }
+            }
+            if rmdir(directory) == 0 || errno == ENOENT { return }
+            // EBUSY: the killed processes have not finished exiting yet.
+            var pause = timespec(tv_sec: 0, tv_nsec: attempt < 100 ? 100_000 : 1_000_000)
+            nanosleep(&pause, nil)
+        }
+    }
+}
+
+/// What a cgroup used, read at exit for `--stats-json` (and later by
+/// `nucleus stats` while it runs).
+struct CgroupStats {
+    var version: CgroupPlan.Version
+    var directories: [String: String]
+
+    var cpuUserSeconds: Double? {
+        switch version {
+        case .v2: return unified("cpu.stat")["user_usec"].map { Double($0) / 1e6 }
+        case .v1: return legacy("cpuacct", "cpuacct.stat")["user"].map { Double($0) / 100 }
+        }
+    }
+
+    var cpuSystemSeconds: Double? {
+        switch version {
+        case .v2: return unified("cpu.stat")["system_usec"].map { Double($0) / 1e6 }
+        case .v1: return legacy("cpuacct", "cpuacct.stat")["system"].map { Double($0) / 100 }
+        }
+    }
+
+    /// User plus system, the precise counter.
+    var cpuSeconds: Double? {
+        switch version {
+        case .v2: return unified("cpu.stat")["usage_usec"].map { Double($0) / 1e6 }
+        case .v1:
+            return directories["cpuacct"].flatMap { CgroupFiles.number($0 + "/cpuacct.usage") }.map { Double($0) / 1e9 }
+        }
+    }
+
+    var memoryPeakBytes: UInt64? {
+        switch version {
+        case .v2: return directories["unified"].flatMap { CgroupFiles.number($0 + "/memory.peak") }
+        case .v1: return directories["memory"].flatMap { CgroupFiles.number($0 + "/memory.max_usage_in_bytes") }
+        }
+    }
+
+    /// v1 keeps no peak for pids.
+    var pidsPeak: UInt64? {
+        version == .v2 ? directories["unified"].flatMap { CgroupFiles.number($0 + "/pids.peak") } : nil
+    }
+
+    private func unified(_ file: String) -> [String: UInt64] {
+        directories["unified"].map { CgroupFiles.keyed($0 + "/" + file) } ?? [:]
+    }
+
+    private func legacy(_ hierarchy: String, _ file: String) -> [String: UInt64] {
+        directories[hierarchy].map { CgroupFiles.keyed($0 + "/" + file) } ?? [:]
+    }
+}

@@ -1,0 +1,119 @@
+import NucleusModel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// The workload's cgroup from creation to removal: a child
+/// `nucleus-<pid>-<random>` below nucleus's own cgroup in each hierarchy the
+/// plan uses, its limits written before any process joins, every process in
+/// it killed and every directory removed at the end. Never writes above
+/// nucleus's own cgroup, never moves a host process.
+final class CgroupSession {
+    let plan: CgroupPlan
+    let name: String
+    /// Distinct child directories, by hierarchy (co-mounted v1 controllers share one).
+    private(set) var directories: [String: String] = [:]
+    /// v2: the child, for `CLONE_INTO_CGROUP`.
+    private(set) var unifiedFD: Int32 = -1
+
+    init(plan: CgroupPlan, minFD: Int32) throws(NucleusError) {
+        self.plan = plan
+        name = "nucleus-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        var created: Set<String> = []
+        do throws(NucleusError) {
+            for (hierarchy, parent) in plan.parents.sorted(by: { $0.key < $1.key }) {
+                let directory = parent + "/" + name
+                directories[hierarchy] = directory
+                guard !created.contains(directory) else { continue }
+                StaleCgroups.sweep(parent)
+                if plan.version == .v2 { try enableControllers(plan.controllers, in: parent) }
+                guard mkdir(directory, 0o755) == 0 else {
+                    throw NucleusError("create the cgroup", syscall: "mkdir", path: directory, errno: errno)
+                }
+                created.insert(directory)
+            }
+            for setting in plan.settings {
+                guard let directory = directories[setting.hierarchy] else { continue }
+                try CgroupFiles.write(setting.value, to: directory + "/" + setting.file)
+            }
+            if plan.version == .v2, let directory = directories["unified"] {
+                let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                guard fd >= 0 else {
+                    throw NucleusError("open the cgroup", syscall: "open", path: directory, errno: errno)
+                }
+                unifiedFD = fd < minFD ? fcntl(fd, F_DUPFD_CLOEXEC, minFD) : fd
+                if unifiedFD != fd { close(fd) }
+            }
+        } catch {
+            destroy()
+            throw error
+        }
+    }
+
+    /// v1: the container's init joins before it is released (v2 clones straight into the cgroup).
+    func join(_ pid: pid_t) throws(NucleusError) {
+        guard plan.version == .v1 else { return }
+        for directory in Set(directories.values).sorted() {
+            try CgroupFiles.write(String(pid), to: directory + "/cgroup.procs")
+        }
+    }
+
+    /// Times the kernel's OOM killer killed a process in the cgroup.
+    var oomKills: Int {
+        guard let directory = directories[plan.version == .v2 ? "unified" : "memory"] else { return 0 }
+        let file = plan.version == .v2 ? "memory.events" : "memory.oom_control"
+        return CgroupFiles.keyed(directory + "/" + file)["oom_kill"].map { Int($0) } ?? 0
+    }
+
+    var stats: CgroupStats { CgroupStats(version: plan.version, directories: directories) }
+
+    /// Kills whatever is left (`cgroup.kill` on v2, SIGKILL to every listed
+    /// process on v1), then removes the directories, waiting out the kernel's
+    /// last exits. Safe to call twice.
+    func destroy() {
+        if unifiedFD >= 0 {
+            close(unifiedFD)
+            unifiedFD = -1
+        }
+        for directory in Set(directories.values) { CgroupFiles.killAndRemove(directory, version: plan.version) }
+        directories = [:]
+    }
+
+    private func enableControllers(_ controllers: [String], in parent: String) throws(NucleusError) {
+        let enabled = Set(
+            (CgroupFiles.read(parent + "/cgroup.subtree_control") ?? "").split(separator: " ").map(String.init))
+        let missing = controllers.filter { !enabled.contains($0) }
+        guard !missing.isEmpty else { return }
+        do throws(NucleusError) {
+            try CgroupFiles.write(
+                missing.map { "+" + $0 }.joined(separator: " "), to: parent + "/cgroup.subtree_control")
+        } catch {
+            throw NucleusError(
+                "enable \(missing.joined(separator: ", ")) for nucleus's cgroup (a cgroup with processes cannot delegate them; run nucleus in a cgroup of its own)",
+                syscall: error.syscall, path: error.path, errno: error.errno)
+        }
+    }
+}
+
+/// Leftovers of a nucleus that was killed before it could clean up: children
+/// named after a pid that no longer exists.
+enum StaleCgroups {
+    static func sweep(_ parent: String) {
+        guard let stream = opendir(parent) else { return }
+        var stale: [String] = []
+        while let record = readdir(stream) {
+            let name = withUnsafePointer(to: &record.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[0] == "nucleus", let pid = pid_t(parts[1]), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { stale.append(name) }
+        }
+        closedir(stream)
+        let version: CgroupPlan.Version = access(parent + "/cgroup.controllers", F_OK) == 0 ? .v2 : .v1
+        for name in stale { CgroupFiles.killAndRemove(parent + "/" + name, version: version) }
+    }
+}

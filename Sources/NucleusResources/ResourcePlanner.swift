@@ -1,0 +1,54 @@
+import NucleusModel
+
+/// `--memory`, `--cpus`, `--pids`... -> the cgroup settings for this host's
+/// hierarchy (v2, or v1/hybrid) and the workload's rlimits. Every malformed
+/// or impossible value is refused here, before anything exists.
+public enum ResourcePlanner {
+    public static let cpuPeriod: UInt64 = 100_000
+
+    public static func plan(_ request: ResourceRequest, host: any HostProbe) throws(NucleusError)
+        -> (plan: ResourcePlan, mechanism: Mechanism)
+    {
+        let limits = try CgroupLimits(request, onlineCPUs: host.onlineCPUs)
+        let rlimits = try ResourceLimits.plan(request, host: host)
+        let layout = host.cgroupLayout
+        let cgroup: CgroupPlan?
+        let mechanism: Mechanism
+        switch layout.kind {
+        case .unified:
+            cgroup = try UnifiedCgroup.plan(limits, layout: layout)
+            mechanism = Mechanism(
+                name: "cgroups", status: .enforced,
+                detail: "cgroup v2 child of \(layout.unifiedDirectory ?? "?"): \(limits.summary)")
+        case .legacy:
+            cgroup = try LegacyCgroup.plan(limits, layout: layout, host: host)
+            mechanism = Mechanism(
+                name: "cgroups", status: .enforced,
+                detail:
+                    "cgroup v1 (hybrid host) children in \(cgroup?.parents.keys.sorted().joined(separator: ", ") ?? ""): \(limits.summary)"
+            )
+        case .unavailable(let reason):
+            if limits.asksForCgroupLimits {
+                throw .invalid("resource limits need cgroups, and this host has none nucleus can use: \(reason)")
+            }
+            cgroup = nil
+            mechanism = Mechanism(
+                name: "cgroups", status: .degraded, detail: "no cgroup (\(reason)): no memory, CPU or pid limits")
+        }
+        if let cgroup, let parent = cgroup.parents.values.sorted().first(where: { !host.isWritable($0) }) {
+            // Typically a rootless caller without a delegated cgroup.
+            if limits.asksForCgroupLimits || request.statsJSON != nil {
+                throw .invalid(
+                    "resource limits need a cgroup, and \(parent) is not writable for uid \(host.effectiveUID) (delegate a cgroup to this user, or run as root)"
+                )
+            }
+            let detail =
+                "\(parent) is not writable for uid \(host.effectiveUID): no cgroup; the NPROC rlimit still applies"
+            return (
+                ResourcePlan(cgroup: nil, rlimits: rlimits, statsJSON: nil),
+                Mechanism(name: "cgroups", status: .degraded, detail: detail)
+            )
+        }
+        return (ResourcePlan(cgroup: cgroup, rlimits: rlimits, statsJSON: request.statsJSON), mechanism)
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+
+/// Resource limits on this host's cgroups (v1 on a hybrid host here; the
+/// same tests run on a pure v2 kernel in tests/vm), observed from inside.
+@Suite(.serialized) struct ResourceTests {
+    /// Every `nucleus-*` cgroup directory under the hierarchies nucleus uses.
+    static func cgroups() -> Set<String> {
+        let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
+        var found: Set<String> = []
+        for line in membership.lines {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            let mount = fields[0] == "0" ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + fields[1]
+            let directory = mount + (fields[2] == "/" ? "" : String(fields[2]))
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            where name.hasPrefix("nucleus-") {
+                found.insert(directory + "/" + name)
+            }
+        }
+        return found
+    }
+
+    @Test func theCgroupNamespaceIsRootedAtTheContainersCgroup() throws {
+        let result = try NucleusBinary.sh("cat /proc/self/cgroup")
+        for line in result.stdout.lines {
+            #expect(line.hasSuffix(":/"), "\(line)")
+        }
+    }
+
+    @Test func toolsFindTheirLimitsReadOnlyUnderSysFsCgroup() throws {
+        let result = try NucleusBinary.sh(
+            "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; echo 1 > /sys/fs/cgroup/pids/pids.max",
+            flags: ["--memory", "64M", "--pids", "20"])
+        #expect(result.stdout.lines == ["67108864", "20"], "\(result.stderr)")
+        #expect(result.stderr.contains("Read-only file system"))
+    }
+
+    @Test func exceedingMemoryIsAnOOMKillReportedAsSuch() throws {
+        let before = Self.cgroups()
+        let result = try NucleusBinary.run([
+            "run", "--memory", "32M", "--", "/usr/bin/python3", "-c", "x = bytearray(200 * 1024 * 1024)",
+        ])
+        #expect(result.status == 137)
+        #expect(result.stderr.contains("nucleus: out of memory (limit 32M)"), "\(result.stderr)")
+        #expect(Self.cgroups() == before)
+    }
+
+    @Test func forkFailsWithEAGAINPastThePidLimit() throws {
+        let script = """
+            import os, errno
+            children = []
+            try:
+                for _ in range(50):
+                    pid = os.fork()
+                    if pid == 0:
+                        import time; time.sleep(5); os._exit(0)
+                    children.append(pid)
+                print("no limit")
+            except OSError as error:
+                print("fork failed:", errno.errorcode[error.errno])
+            for pid in children: os.kill(pid, 9)
+            """
+        let result = try NucleusBinary.run(["run", "--pids", "8", "--", "/usr/bin/python3", "-c", script])
+        #expect(result.stdout == "fork failed: EAGAIN\n", "\(result.stderr)")
+    }
+
+    @Test func halfACPUGivesAboutHalfTheCPUTime() throws {
+        let stats = "/tmp/nucleus-stats-\(getpid()).json"
+        defer { unlink(stats) }
+        let result = try NucleusBinary.run([
+            "run", "--cpus", "0.5", "--stats-json", stats, "--", "/usr/bin/timeout", "2", "/bin/sh", "-c",
+            "while :; do :; done",
+        ])
+        #expect(result.status == 124)
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stats)))
+        let report = try #require(object as? [String: Any])
+        let cpu = try #require(report["cpu_seconds"] as? Double)
+        let wall = try #require(report["wall_time_seconds"] as? Double)
+        #expect(wall >= 1.9)
+        // 0.5 CPU over 2 s is 1 s; wide enough for a noisy shared machine.
+        #expect(cpu > 0.6 && cpu < 1.4, "cpu \(cpu)")
+        #expect(report["oom_kills"] as? Int == 0)
+        #expect((report["memory_peak_bytes"] as? Int ?? 0) > 0)
+    }
+
+    @Test func rlimitsAreSetAndShownInsideProcSelfLimits() throws {
+        let defaults = try NucleusBinary.sh(
+            "grep -E '^Max (open files|processes|locked memory|core file size)' /proc/self/limits")
+        let rows = defaults.stdout.lines.map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }
+        #expect(rows.contains("Max core file size 0 0 bytes"))
+        #expect(rows.contains("Max processes 512 512 processes"))
+        #expect(rows.contains("Max open files 1024 4096 files"))
+        #expect(rows.contains("Max locked memory 65536 65536 bytes"))
+        let custom = try NucleusBinary.sh(
+            "ulimit -n; grep -E '^Max locked memory' /proc/self/limits", flags: ["--nofile", "100", "--memlock", "1M"])
+        #expect(custom.stdout.lines.first == "100")
+        #expect(custom.stdout.contains("1048576"))
+    }
+
+    @Test func impossibleValuesAreRefusedBeforeStart() throws {
+        for flags in [
+            ["--memory", "0"], ["--memory", "-5M"], ["--memory", "lots"], ["--cpus", "0"], ["--cpus", "999"],
+            ["--cpu-weight", "0"], ["--cpu-weight", "10001"], ["--pids", "-1"], ["--cpuset", "99"],
+            ["--memory-swap", "64M"], ["--memory", "64M", "--memory-swap", "32M"], ["--io-limit", "8:0 fast=1"],
+            ["--nofile", "0"], ["--nofile", "999999999"],
+        ] {
+            let before = Self.cgroups()
+            let result = try NucleusBinary.run(["run"] + flags + ["--", "/bin/echo", "RAN"])
+            #expect(result.status != 0, "\(flags)")
+            #expect(!result.stdout.contains("RAN"))
+            #expect(result.stderr.lines.count == 1, "\(flags): \(result.stderr)")
+            #expect(Self.cgroups() == before)
+        }
+    }
+
+    @Test func nothingIsLeftAfterAnyKindOfEnd() throws {
+        let before = Self.cgroups()
+        _ = try NucleusBinary.sh("true", flags: ["--memory", "64M"])
+        _ = try NucleusBinary.sh("kill -9 $$", flags: ["--memory", "64M"])
+        var environment = ProcessInfo.processInfo.environment
+        environment["NUCLEUS_FAULT_STEP"] = "after-cgroup"
+        let injected = try NucleusBinary.run(["run", "--memory", "64M", "--", "/bin/true"], environment: environment)
+        #expect(injected.status == 125)
+        #expect(injected.stderr.contains("injected fault"))
+        #expect(Self.cgroups() == before)
+    }
+
+    @Test func aKilledNucleusLeavesNoProcessAndItsCgroupGoesAtTheNextStart() throws {
+        let before = Self.cgroups()
+        let marker = "32\(getpid() % 1000).5"
+        let running = try NucleusBinary.start(["run", "--", "/bin/sh", "-c", "echo ready; exec sleep \(marker)"])
+        #expect(running.stdout.fileHandleForReading.availableLine() == "ready")
+        #expect(Self.cgroups().count > before.count)
+        kill(running.process.processIdentifier, SIGKILL)
+        running.process.waitUntilExit()
+        for _ in 0..<100 where !HostState.processes(containing: "sleep \(marker)").isEmpty { usleep(20_000) }
+        #expect(HostState.processes(containing: "sleep \(marker)").isEmpty)
+        _ = try NucleusBinary.sh("true")
+        #expect(Self.cgroups() == before)
+    }
+
+    @Test func twoHundredRunsLeaveTheCgroupTreeAsItWas() throws {
+        let before = Self.cgroups()
+        for _ in 0..<200 {
+            let result = try NucleusBinary.run(["run", "--memory", "64M", "--pids", "16", "--", "/bin/true"])
+            #expect(result.status == 0)
+        }
+        #expect(Self.cgroups() == before)
+    }
+}

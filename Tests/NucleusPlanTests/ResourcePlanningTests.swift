@@ -1,0 +1,106 @@
+import NucleusModel
+import NucleusPlan
+import Testing
+
+@Suite struct ResourcePlanningTests {
+    func plan(_ configure: (inout ResourceRequest) -> Void, host: FakeHost = FakeHost()) throws -> Plan {
+        var request = Request(command: ["/bin/true"])
+        configure(&request.resources)
+        return try Planner.plan(request, host: host)
+    }
+
+    var unified: FakeHost {
+        var host = FakeHost()
+        host.cgroupLayout = CgroupLayout(
+            kind: .unified, unifiedDirectory: "/sys/fs/cgroup/box",
+            unifiedControllers: ["cpuset", "cpu", "io", "memory", "pids"])
+        return host
+    }
+
+    @Test func v2WritesTheUnifiedFiles() throws {
+        let cgroup = try #require(
+            try plan(
+                {
+                    $0.memory = ByteSize(bytes: 100 << 20)
+                    $0.cpus = 0.5
+                    $0.cpuWeight = 200
+                    $0.pids = 8
+                    $0.ioLimits = ["8:0 rbps=1048576 wiops=10"]
+                }, host: unified
+            ).resources?.cgroup)
+        #expect(cgroup.version == .v2)
+        #expect(cgroup.parents == ["unified": "/sys/fs/cgroup/box"])
+        let files = Dictionary(cgroup.settings.map { ($0.file, $0.value) }, uniquingKeysWith: { first, _ in first })
+        #expect(files["memory.max"] == "104857600")
+        #expect(files["memory.high"] == "94371840")
+        #expect(files["memory.swap.max"] == "0")
+        #expect(files["cpu.max"] == "50000 100000")
+        #expect(files["cpu.weight"] == "200")
+        #expect(files["pids.max"] == "8")
+        #expect(files["io.max"] == "8:0 rbps=1048576 wiops=10")
+        #expect(Set(cgroup.controllers) == ["memory", "pids", "cpu", "io"])
+    }
+
+    @Test func v1WritesEachHierarchyBelowNucleusOwnCgroup() throws {
+        var host = FakeHost()
+        host.entries["/sys/fs/cgroup/memory/box/memory.memsw.limit_in_bytes"] = .file
+        host.files["/sys/fs/cgroup/cpuset/cpuset.mems"] = "0\n"
+        let cgroup = try #require(
+            try plan(
+                {
+                    $0.memory = ByteSize(bytes: 64 << 20)
+                    $0.memorySwap = ByteSize(bytes: 96 << 20)
+                    $0.cpus = 1
+                    $0.cpuWeight = 100
+                    $0.cpuset = "0-1"
+                    $0.pids = 0
+                }, host: host
+            ).resources?.cgroup)
+        #expect(cgroup.version == .v1)
+        #expect(cgroup.parents["memory"] == "/sys/fs/cgroup/memory/box")
+        let settings = cgroup.settings.map { "\($0.hierarchy) \($0.file)=\($0.value)" }
+        #expect(
+            settings == [
+                "memory memory.limit_in_bytes=67108864", "memory memory.memsw.limit_in_bytes=100663296",
+                "cpu cpu.cfs_period_us=100000", "cpu cpu.cfs_quota_us=100000", "cpu cpu.shares=2597",
+                "cpuset cpuset.cpus=0-1", "cpuset cpuset.mems=0", "pids pids.max=max",
+            ])
+    }
+
+    @Test func rlimitsFollowTheFlagsAndNeverRiseAboveTheHost() throws {
+        var host = FakeHost()
+        host.hardLimits[7] = 2048
+        let limits = try #require(try plan({ $0.pids = 16 }, host: host).resources?.rlimits)
+        let byName = Dictionary(limits.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        #expect(byName["NOFILE"].map { [$0.soft, $0.hard] } == [1024, 2048])
+        #expect(byName["NPROC"].map { [$0.soft, $0.hard] } == [16, 16])
+        #expect(byName["MEMLOCK"].map { [$0.soft, $0.hard] } == [65536, 65536])
+        #expect(byName["CORE"].map { [$0.soft, $0.hard] } == [0, 0])
+        #expect(throws: NucleusError.self) { try self.plan({ $0.nofile = 4096 }, host: host) }
+    }
+
+    @Test func limitsWithoutCgroupsAreRefusedAndThePlanSaysWhy() throws {
+        var host = FakeHost()
+        host.cgroupLayout = CgroupLayout(kind: .unavailable("no cgroup file system at /sys/fs/cgroup"))
+        let plain = try plan({ _ in }, host: host)
+        #expect(plain.resources?.cgroup == nil)
+        #expect(plain.mechanisms.first { $0.name == "cgroups" }?.status == .degraded)
+        #expect(throws: NucleusError.self) { try self.plan({ $0.memory = ByteSize(bytes: 64 << 20) }, host: host) }
+    }
+
+    @Test func aCgroupTheCallerCannotWriteIsSkippedUnlessLimitsWereAsked() throws {
+        var host = FakeHost()
+        host.effectiveUID = 1000
+        host.readOnlyDirectories = ["/sys/fs/cgroup/pids"]
+        let plain = try plan({ _ in }, host: host)
+        #expect(plain.resources?.cgroup == nil)
+        #expect(plain.mechanisms.first { $0.name == "cgroups" }?.detail.contains("not writable for uid 1000") == true)
+        #expect(throws: NucleusError.self) { try self.plan({ $0.pids = 8 }, host: host) }
+    }
+
+    @Test func missingV2ControllersAreRefused() {
+        var host = unified
+        host.cgroupLayout.unifiedControllers = ["memory", "pids"]
+        #expect(throws: NucleusError.self) { try self.plan({ $0.cpus = 1 }, host: host) }
+    }
+}
