@@ -21,7 +21,10 @@ public protocol HostProbe: Sendable {
     func directoryNames(at path: String) -> [String]
     /// The Landlock ABI version this kernel offers; 0 without Landlock.
     var landlockABI: Int { get }
-    /// The cgroup hierarchies and nucleus's own place in them.
+    /// Which cgroup hierarchy the host mounts at /sys/fs/cgroup (one statfs).
+    var cgroupKind: CgroupLayout.Kind { get }
+    /// The cgroup hierarchies and nucleus's own place in them (reads
+    /// /proc/self/cgroup and, on v1, mountinfo: asked only when needed).
     var cgroupLayout: CgroupLayout { get }
     var onlineCPUs: Int { get }
     /// Whether this process may create entries in directory `path`.

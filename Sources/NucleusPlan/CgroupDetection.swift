@@ -15,6 +15,15 @@ enum CgroupDetection {
     static let cgroup2Magic: Int64 = 0x6367_7270
     static let tmpfsMagic: Int64 = 0x0102_1994
 
+    static func kind(environment: (String) -> String?) -> CgroupLayout.Kind {
+        if let root = environment("NUCLEUS_CGROUP_ROOT"), !root.isEmpty { return .unified }
+        switch nucleus_filesystem_type("/sys/fs/cgroup") {
+        case cgroup2Magic: return .unified
+        case tmpfsMagic: return .legacy
+        default: return .unavailable("no cgroup file system at /sys/fs/cgroup")
+        }
+    }
+
     static func layout(environment: (String) -> String?, read: (String) -> String?) -> CgroupLayout {
         if let root = environment("NUCLEUS_CGROUP_ROOT"), !root.isEmpty {
             return unified(root, read: read)

@@ -116,6 +116,10 @@ public struct LiveHost: HostProbe {
 
     public var landlockABI: Int { max(0, Int(nucleus_landlock_abi())) }
 
+    public var cgroupKind: CgroupLayout.Kind {
+        CgroupDetection.kind(environment: environmentValue)
+    }
+
     public var cgroupLayout: CgroupLayout {
         CgroupDetection.layout(environment: environmentValue) { path in try? readTextFile(path) }
     }

@@ -4,10 +4,11 @@ import NucleusModel
 enum UnifiedCgroup {
     static let hierarchy = "unified"
 
-    static func plan(_ limits: CgroupLimits, layout: CgroupLayout) throws(NucleusError) -> CgroupPlan {
+    static func plan(_ limits: CgroupLimits, layout: CgroupLayout, accounting: Bool) throws(NucleusError) -> CgroupPlan
+    {
         guard let parent = layout.unifiedDirectory else { throw .invalid("cgroup v2: nucleus's own cgroup is unknown") }
         var settings: [CgroupSetting] = []
-        var controllers = ["memory", "pids"]
+        var controllers = limits.memory != nil || accounting ? ["memory", "pids"] : ["pids"]
         func set(_ file: String, _ value: String) { settings.append(CgroupSetting(hierarchy, file, value)) }
         if let memory = limits.memory {
             set("memory.max", String(memory))
@@ -38,10 +39,14 @@ enum UnifiedCgroup {
 /// cgroup v1 (and hybrid hosts): a child in each hierarchy a limit needs,
 /// below nucleus's own cgroup there.
 enum LegacyCgroup {
-    static func plan(_ limits: CgroupLimits, layout: CgroupLayout, host: any HostProbe) throws(NucleusError)
-        -> CgroupPlan
+    /// Only the hierarchies a limit needs (each costs a mkdir, a join and an
+    /// rmdir per start); `accounting` (`--stats-json`) adds memory and cpuacct.
+    static func plan(_ limits: CgroupLimits, layout: CgroupLayout, accounting: Bool, host: any HostProbe)
+        throws(NucleusError) -> CgroupPlan
     {
-        var used = ["memory", "pids", "cpuacct"]
+        var used = ["pids"]
+        if limits.memory != nil || accounting { used.append("memory") }
+        if accounting { used.append("cpuacct") }
         var settings: [CgroupSetting] = []
         if let memory = limits.memory {
             settings.append(CgroupSetting("memory", "memory.limit_in_bytes", String(memory)))

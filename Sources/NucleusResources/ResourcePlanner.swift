@@ -11,17 +11,29 @@ public enum ResourcePlanner {
     {
         let limits = try CgroupLimits(request, onlineCPUs: host.onlineCPUs)
         let rlimits = try ResourceLimits.plan(request, host: host)
-        let layout = host.cgroupLayout
         let cgroup: CgroupPlan?
         let mechanism: Mechanism
+        let kind = host.cgroupKind
+        let needsLegacyCgroup = limits.asksForCgroupLimits || request.statsJSON != nil
+        let layout =
+            kind == .legacy && !needsLegacyCgroup ? CgroupLayout(kind: .legacy) : host.cgroupLayout
         switch layout.kind {
         case .unified:
-            cgroup = try UnifiedCgroup.plan(limits, layout: layout)
+            cgroup = try UnifiedCgroup.plan(limits, layout: layout, accounting: request.statsJSON != nil)
             mechanism = Mechanism(
                 name: "cgroups", status: .enforced,
                 detail: "cgroup v2 child of \(layout.unifiedDirectory ?? "?"): \(limits.summary)")
+        case .legacy where !needsLegacyCgroup:
+            // Joining a v1 cgroup waits for an RCU grace period (10-30 ms here):
+            // the default pid limit is RLIMIT_NPROC, counted per user namespace.
+            cgroup = nil
+            mechanism = Mechanism(
+                name: "cgroups", status: .enforced,
+                detail:
+                    "cgroup v1 host: none by default (joining one costs 10-30 ms); pids limited to \(limits.pids.map { String($0) } ?? "unlimited") by RLIMIT_NPROC; --memory, --cpus, --pids or --stats-json create one"
+            )
         case .legacy:
-            cgroup = try LegacyCgroup.plan(limits, layout: layout, host: host)
+            cgroup = try LegacyCgroup.plan(limits, layout: layout, accounting: request.statsJSON != nil, host: host)
             mechanism = Mechanism(
                 name: "cgroups", status: .enforced,
                 detail:

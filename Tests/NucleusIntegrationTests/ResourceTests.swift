@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// Resource limits on this host's cgroups (v1 on a hybrid host here; the
-/// same tests run on a pure v2 kernel in tests/vm), observed from inside.
+/// Resource limits on this host's cgroups (v1 hierarchies of a hybrid host
+/// here), observed from inside.
 @Suite(.serialized) struct ResourceTests {
     /// Every `nucleus-*` cgroup directory under the hierarchies nucleus uses.
     static func cgroups() -> Set<String> {
@@ -131,14 +131,17 @@ import Testing
     @Test func aKilledNucleusLeavesNoProcessAndItsCgroupGoesAtTheNextStart() throws {
         let before = Self.cgroups()
         let marker = "32\(getpid() % 1000).5"
-        let running = try NucleusBinary.start(["run", "--", "/bin/sh", "-c", "echo ready; exec sleep \(marker)"])
+        let running = try NucleusBinary.start([
+            "run", "--memory", "64M", "--", "/bin/sh", "-c", "echo ready; exec sleep \(marker)",
+        ])
         #expect(running.stdout.fileHandleForReading.availableLine() == "ready")
         #expect(Self.cgroups().count > before.count)
         kill(running.process.processIdentifier, SIGKILL)
         running.process.waitUntilExit()
         for _ in 0..<100 where !HostState.processes(containing: "sleep \(marker)").isEmpty { usleep(20_000) }
         #expect(HostState.processes(containing: "sleep \(marker)").isEmpty)
-        _ = try NucleusBinary.sh("true")
+        // The next start that uses the same hierarchies sweeps what the killed one left.
+        _ = try NucleusBinary.sh("true", flags: ["--memory", "64M"])
         #expect(Self.cgroups() == before)
     }
 

@@ -58,6 +58,7 @@ struct FakeHost: HostProbe {
             "memory": "/sys/fs/cgroup/memory/box", "pids": "/sys/fs/cgroup/pids", "cpuacct": "/sys/fs/cgroup/cpuacct",
             "cpu": "/sys/fs/cgroup/cpu", "cpuset": "/sys/fs/cgroup/cpuset", "blkio": "/sys/fs/cgroup/blkio",
         ])
+    var cgroupKind: CgroupLayout.Kind { cgroupLayout.kind }
     var onlineCPUs = 2
     var readOnlyDirectories: Set<String> = []
 

@@ -89,13 +89,25 @@ import Testing
     }
 
     @Test func aCgroupTheCallerCannotWriteIsSkippedUnlessLimitsWereAsked() throws {
-        var host = FakeHost()
+        var host = unified
         host.effectiveUID = 1000
-        host.readOnlyDirectories = ["/sys/fs/cgroup/pids"]
+        host.readOnlyDirectories = ["/sys/fs/cgroup/box"]
         let plain = try plan({ _ in }, host: host)
         #expect(plain.resources?.cgroup == nil)
         #expect(plain.mechanisms.first { $0.name == "cgroups" }?.detail.contains("not writable for uid 1000") == true)
         #expect(throws: NucleusError.self) { try self.plan({ $0.pids = 8 }, host: host) }
+    }
+
+    @Test func v1HostsUseNoCgroupUnlessALimitNeedsOne() throws {
+        let plain = try plan({ _ in })
+        #expect(plain.resources?.cgroup == nil)
+        #expect(plain.resources?.rlimits.first { $0.name == "NPROC" }?.hard == 512)
+        #expect(try plan({ $0.pids = 512 }).resources?.cgroup != nil)
+        #expect(
+            try plan({ $0.statsJSON = "/s.json" }).resources?.cgroup?.parents.keys.sorted() == [
+                "cpuacct", "memory", "pids",
+            ])
+        #expect(try plan({ _ in }, host: unified).resources?.cgroup?.controllers == ["pids"])
     }
 
     @Test func missingV2ControllersAreRefused() {
