@@ -9,7 +9,8 @@ export PATH="$PATH:/opt/swift/usr/bin"
 # Build and test packages: libseccomp-dev links into nucleus; busybox-static
 # builds a --rootfs; gcc compiles the syscall probe; the seccomp corpus runs
 # bash, tar, python3, git, make and strace inside the sandbox.
-packages=(libseccomp-dev build-essential busybox-static strace python3 git make tar)
+# qemu and the Debian kernel boot the cgroup-v2 guest of tests/vm.
+packages=(libseccomp-dev build-essential busybox-static strace python3 git make tar qemu-system-x86 linux-image-amd64)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -22,3 +23,5 @@ fi
 
 scripts/build-release.sh
 NUCLEUS_BINARY="$PWD/.build/release/nucleus" swift test
+# This host's cgroups are hybrid (v1): the v2 back-end is proven in a QEMU guest.
+tests/vm/run.sh .build/release/nucleus
