@@ -21,6 +21,20 @@ import Testing
         return found
     }
 
+    @Test func theBackEndIsDetectedAndCanBeOverriddenForTests() throws {
+        let detected = try NucleusBinary.run(["run", "--dry-run", "--memory", "64M", "--", "/bin/true"])
+        #expect(detected.stdout.contains("enforced  cgroups          cgroup v1 (hybrid host)"), "\(detected.stdout)")
+        let root = "/tmp/nucleus-cgroup-root-\(getpid())"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "cpuset cpu io memory pids\n".write(toFile: root + "/cgroup.controllers", atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["NUCLEUS_CGROUP_ROOT"] = root
+        let overridden = try NucleusBinary.run(
+            ["run", "--dry-run", "--memory", "64M", "--", "/bin/true"], environment: environment)
+        #expect(overridden.stdout.contains("cgroup v2 child of \(root)"), "\(overridden.stdout)")
+    }
+
     @Test func theCgroupNamespaceIsRootedAtTheContainersCgroup() throws {
         let result = try NucleusBinary.sh("cat /proc/self/cgroup")
         for line in result.stdout.lines {
