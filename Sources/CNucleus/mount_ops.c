@@ -133,6 +133,22 @@ static void do_bind(const struct nucleus_spec *spec, uint32_t i) {
         close(op->source_fd);
 }
 
+/* cgroup v1: joining (a write to cgroup.procs) waits for an RCU grace period,
+ * so the host side does it while we set up the mounts before this step. Once
+ * we are in our cgroups, the new cgroup namespace is rooted there and
+ * /proc/self/cgroup shows "/". */
+static void do_join_cgroup(const struct nucleus_spec *spec, uint32_t i) {
+    char byte;
+    ssize_t n;
+    do {
+        n = read(spec->sync_fd, &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) /* the host side gave up; it reports why */
+        _exit(NUCLEUS_EXIT_SETUP_FAILED);
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_UNSHARE, errno, NUCLEUS_EXIT_SETUP_FAILED);
+}
+
 static void do_mount(const struct nucleus_spec *spec, uint32_t i) {
     const struct nucleus_op *op = &spec->ops[i];
     const char *target = op->target;
@@ -311,6 +327,9 @@ static void apply_op(struct nucleus_spec *spec, uint32_t i) {
         break;
     case NUCLEUS_OP_TIME_OFFSETS:
         do_time_offsets(spec, i);
+        break;
+    case NUCLEUS_OP_JOIN_CGROUP:
+        do_join_cgroup(spec, i);
         break;
     default:
         nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_NONE, EINVAL, NUCLEUS_EXIT_SETUP_FAILED);

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -71,10 +70,6 @@ __attribute__((noreturn)) static void child_main(struct nucleus_spec *spec) {
         _exit(NUCLEUS_EXIT_SETUP_FAILED);
 
     umask(022);
-    /* v1 hosts: the parent has moved us into our cgroups by now, so the new
-     * cgroup namespace is rooted there and /proc/self/cgroup shows "/". */
-    if (spec->unshare_cgroup && unshare(CLONE_NEWCGROUP) < 0)
-        nucleus_fail(spec, NUCLEUS_STEP_CGROUP_NAMESPACE, NUCLEUS_SYS_UNSHARE, errno, NUCLEUS_EXIT_SETUP_FAILED);
     become_namespace_root(spec);
     tie_to_parent(spec);
     nucleus_apply_ops(spec, next);

@@ -51,12 +51,19 @@ public enum KernelFilesystems {
     /// that read their limits find them: the unified hierarchy on v2, the
     /// joined v1 hierarchies (co-mounted ones together) on v1. Mounted inside
     /// the cgroup namespace, each shows only the container's cgroup.
+    ///
+    /// On v1 the host side moves init into its cgroups while the steps before
+    /// run (the move waits for an RCU grace period); `join-cgroup` waits for it.
     public static func cgroupSteps(_ cgroup: CgroupPlan?, ownNetworkNamespace: Bool) -> [SetupStep] {
-        guard ownNetworkNamespace, let cgroup else { return [] }
+        guard let cgroup else { return [] }
         let target = "/sys/fs/cgroup"
-        if cgroup.version == .v2 { return [.directory(target), .mount("cgroup2", at: target, options: sealed)] }
+        if cgroup.version == .v2 {
+            return ownNetworkNamespace ? [.directory(target), .mount("cgroup2", at: target, options: sealed)] : []
+        }
+        let join = SetupStep(kind: .joinCgroup, target: "")
+        guard ownNetworkNamespace else { return [join] }
         var steps: [SetupStep] = [
-            .directory(target),
+            join, .directory(target),
             .mount("tmpfs", at: target, options: [.noSuid, .noDev, .noExec], data: "mode=0755,size=0"),
         ]
         var byDirectory: [String: [String]] = [:]

@@ -42,7 +42,6 @@ public struct RootfsLayout: Sendable {
         steps += DevTree.steps(ttyGroup: ttyGroup, shmSize: rootSize)
         steps += KernelFilesystems.procSteps(readWrite: procReadWrite)
         steps += KernelFilesystems.sysSteps(ownNetworkNamespace: ownNetworkNamespace)
-        steps += KernelFilesystems.cgroupSteps(cgroup, ownNetworkNamespace: ownNetworkNamespace)
         steps += [
             .directory("/tmp", mode: 0o1777),
             .mount("tmpfs", at: "/tmp", options: .hardened, data: "mode=1777,size=\(rootSize)"),
@@ -55,6 +54,9 @@ public struct RootfsLayout: Sendable {
                 data: "mode=0700,uid=\(identity.uid),gid=\(identity.gid),size=\(rootSize)"),
         ]
         steps += userMounts
+        // Last before pivot_root: on v1 it waits for the host side's cgroup join,
+        // which thus overlaps everything above.
+        steps += KernelFilesystems.cgroupSteps(cgroup, ownNetworkNamespace: ownNetworkNamespace)
         steps += [
             SetupStep(kind: .pivotRoot, target: "/", chrootFallback: chrootFallback),
             .setAttributes("/", options: [.readOnly, .noSuid, .noDev, .noExec]),

@@ -89,9 +89,9 @@ final class LaunchSpec {
         spec.cgroup_fd = -1
         spec.rlimits = UnsafePointer(rlimits.baseAddress)
         spec.n_rlimits = UInt32(limits.count)
-        if plan.resources?.cgroup?.version == .v1 {
+        // v1: the cgroup namespace comes from the join-cgroup step, once init is in its cgroups.
+        if plan.setup.contains(where: { $0.kind == .joinCgroup }) {
             spec.clone_flags &= ~UInt64(CLONE_NEWCGROUP)
-            spec.unshare_cgroup = plan.namespaces.contains(.cgroup) ? 1 : 0
         }
         if let policy = plan.landlock { describeLandlock(policy) }
         spec.caps_bounding = CapabilityNames.mask(plan.capabilities.bounding)
@@ -236,6 +236,7 @@ final class LaunchSpec {
         case .setHostname: op.kind = UInt32(NUCLEUS_OP_SETHOSTNAME.rawValue)
         case .loopbackUp: op.kind = UInt32(NUCLEUS_OP_LOOPBACK_UP.rawValue)
         case .timeOffsets: op.kind = UInt32(NUCLEUS_OP_TIME_OFFSETS.rawValue)
+        case .joinCgroup: op.kind = UInt32(NUCLEUS_OP_JOIN_CGROUP.rawValue)
         }
         return op
     }

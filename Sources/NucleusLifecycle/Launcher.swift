@@ -64,11 +64,15 @@ public struct Launcher {
 
         do throws(NucleusError) {
             try IDMapWriter(pid: pid, mapping: plan.idMapping, failOnPurpose: fault == .idMaps).write()
-            try cgroup?.join(pid)
-            if fault == .afterCgroup {
-                throw NucleusError("join the cgroup", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)
-            }
             try child.release()
+            if let cgroup {
+                // v1: the child sets up its mounts meanwhile and waits at its join-cgroup step.
+                if cgroup.plan.version == .v1 { try cgroup.join(pid) }
+                if fault == .afterCgroup {
+                    throw NucleusError("join the cgroup", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)
+                }
+                if cgroup.plan.version == .v1 { try child.release() }
+            }
         } catch {
             child.kill()
             _ = child.waitForExit()

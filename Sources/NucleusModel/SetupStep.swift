@@ -13,6 +13,7 @@ public struct SetupStep: Sendable, Equatable, Codable {
         case setHostname = "sethostname"
         case loopbackUp = "loopback-up"
         case timeOffsets = "time-offsets"
+        case joinCgroup = "join-cgroup"
     }
 
     public var kind: Kind
@@ -156,6 +157,8 @@ extension SetupStep {
             return "set hostname \(data ?? "")"
         case .loopbackUp:
             return "bring up lo"
+        case .joinCgroup:
+            return "wait until the host side has moved init into its cgroups, then a new cgroup namespace"
         case .timeOffsets:
             return "time namespace offsets \(data?.split(separator: "\n").joined(separator: "; ") ?? "")"
         }

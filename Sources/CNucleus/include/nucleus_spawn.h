@@ -27,7 +27,9 @@ enum nucleus_op_kind {
     NUCLEUS_OP_PIVOT_ROOT = 7,   /* make target the root, detach the old root */
     NUCLEUS_OP_SETHOSTNAME = 8,  /* sethostname(data) */
     NUCLEUS_OP_LOOPBACK_UP = 9,  /* bring "lo" up in the new network namespace */
-    NUCLEUS_OP_TIME_OFFSETS = 10 /* unshare(CLONE_NEWTIME) and write data to timens_offsets */
+    NUCLEUS_OP_TIME_OFFSETS = 10, /* unshare(CLONE_NEWTIME) and write data to timens_offsets */
+    NUCLEUS_OP_JOIN_CGROUP = 11   /* wait for a second sync byte (the host side has moved us into
+                                     our v1 cgroups), then unshare(CLONE_NEWCGROUP) */
 };
 
 /* Operation flags. */
@@ -160,7 +162,6 @@ struct nucleus_spec {
     uint32_t seccomp_flags;       /* SECCOMP_FILTER_FLAG_* */
     int32_t trace_fd;             /* trace mode: init sends the filter's listener here; else -1 */
     int32_t cgroup_fd;            /* cgroup v2: clone straight into it (CLONE_INTO_CGROUP); else -1 */
-    int32_t unshare_cgroup;       /* cgroup v1: the parent moves us, then we unshare the cgroup ns */
     const struct nucleus_rlimit *rlimits;
     uint32_t n_rlimits;
 
