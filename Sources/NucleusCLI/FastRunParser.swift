@@ -111,6 +111,10 @@ enum FastRunParser {
         "--memlock": string { $0.memlock = $1 },
         "--nofile": number { $0.nofile = $1 },
         "--stats-json": string { $0.statsJson = $1 },
+        "--service-mode": string { $0.serviceMode = $1 },
+        "--strict-agent": .flag { $0.strictAgent = true },
+        "--allow-degraded-security": .flag { $0.allowDegradedSecurity = true },
+        "--trust-level": string { $0.trustLevel = $1 },
     ]
 
     /// `arguments` is the whole argv, program name first.

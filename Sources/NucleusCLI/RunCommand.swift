@@ -49,8 +49,11 @@ struct RunCommand: ParsableCommand {
     static func run(_ flags: SandboxFlags, dryRun: PlanFormat?, logger: Logger) throws(NucleusError) -> Int32 {
         let host = LiveHost()
         let plan = try Planner.plan(try flags.request(), host: host)
-        for mechanism in plan.mechanisms where mechanism.name == "workspace" && mechanism.status == .degraded {
-            logger.warning("\(mechanism.detail)")
+        // Agent mode runs degraded and says so, unless the caller accepted it with
+        // --allow-degraded-security; the other modes refused in the planner.
+        for mechanism in plan.mechanisms
+        where mechanism.status == .degraded && dryRun == nil && !flags.allowDegradedSecurity {
+            logger.warning("degraded: \(mechanism.name): \(mechanism.detail)")
         }
         if let dryRun {
             print(dryRun == .json ? PlanRenderer.json(plan) : PlanRenderer.text(plan), terminator: "")

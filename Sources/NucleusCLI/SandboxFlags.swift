@@ -60,6 +60,10 @@ struct SandboxFlags: Equatable {
     var memlock: String?
     var nofile: Int?
     var statsJson: String?
+    var serviceMode: String?
+    var strictAgent = false
+    var allowDegradedSecurity = false
+    var trustLevel: String?
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -119,7 +123,26 @@ struct SandboxFlags: Equatable {
         }
         request.security = try security()
         request.resources = try resources()
+        request.serviceMode = try mode()
+        request.allowDegradedSecurity = allowDegradedSecurity
+        if let trustLevel {
+            guard let level = TrustLevel(rawValue: trustLevel) else {
+                throw .invalid("--trust-level \(trustLevel): expected trusted or untrusted")
+            }
+            request.trustLevel = level
+        }
         return request
+    }
+
+    func mode() throws(NucleusError) -> ServiceMode {
+        guard let serviceMode else { return strictAgent ? .strictAgent : .agent }
+        guard let mode = ServiceMode(name: serviceMode) else {
+            throw .invalid("--service-mode \(serviceMode): expected agent, strict-agent, mitos-agent or production")
+        }
+        if strictAgent && mode != .strictAgent {
+            throw .invalid("--strict-agent contradicts --service-mode \(serviceMode)")
+        }
+        return mode
     }
 
     func resources() throws(NucleusError) -> ResourceRequest {

@@ -210,6 +210,22 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write wall time, CPU, peak memory, OOM kills and pids at exit.", valueName: "file"))
     var statsJson: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "agent (default), strict-agent (alias mitos-agent) or production: what a degraded host refuses.",
+            valueName: "mode"))
+    var serviceMode: String?
+
+    @Flag(help: "Same as --service-mode strict-agent.")
+    var strictAgent = false
+
+    @Flag(help: "Agent mode: run even where a mechanism is degraded (refused in the other modes).")
+    var allowDegradedSecurity = false
+
+    @Option(
+        help: ArgumentHelp("trusted or untrusted (untrusted production workloads need gVisor).", valueName: "level"))
+    var trustLevel: String?
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -232,6 +248,7 @@ struct SandboxOptions: ParsableArguments {
             landlockPolicy: landlockPolicy, landlockPolicySha256: landlockPolicySha256, capsPolicy: capsPolicy,
             capsPolicySha256: capsPolicySha256, memory: memory, memorySwap: memorySwap, cpus: cpus,
             cpuWeight: cpuWeight, cpuset: cpuset, pids: pids, ioLimit: ioLimit, memlock: memlock, nofile: nofile,
-            statsJson: statsJson, command: command)
+            statsJson: statsJson, serviceMode: serviceMode, strictAgent: strictAgent,
+            allowDegradedSecurity: allowDegradedSecurity, trustLevel: trustLevel, command: command)
     }
 }

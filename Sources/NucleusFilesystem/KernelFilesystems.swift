@@ -17,10 +17,15 @@ public enum KernelFilesystems {
 
     static let sealed: MountOptions = [.readOnly, .noSuid, .noDev, .noExec]
 
-    public static func procSteps(readWrite: Bool) -> [SetupStep] {
+    /// - Parameter hidePids: `hidepid=invisible` (production): only the
+    ///   workload's own processes are visible, even to each other's users.
+    public static func procSteps(readWrite: Bool, hidePids: Bool = false) -> [SetupStep] {
         var options = MountOptions.hardened
         if !readWrite { options.insert(.readOnly) }
-        var steps: [SetupStep] = [.directory("/proc"), .mount("proc", at: "/proc", options: options)]
+        var steps: [SetupStep] = [
+            .directory("/proc"),
+            .mount("proc", at: "/proc", options: options, data: hidePids ? "hidepid=invisible" : nil),
+        ]
         for file in maskedProcFiles {
             // nodev would make reads fail with EACCES; an empty read is what OCI runtimes give.
             var mask = SetupStep.restrict("/proc/" + file, options: [.readOnly, .noSuid, .noExec], optional: true)

@@ -17,6 +17,8 @@ public struct RootfsLayout: Sendable {
     public var userMounts: [SetupStep]
     /// The container's cgroup, shown read-only at /sys/fs/cgroup.
     public var cgroup: CgroupPlan?
+    /// Production: `/proc` with `hidepid=invisible`.
+    public var hidePids = false
 
     public init(
         sourceRoot: String, rootSize: ByteSize, hostname: String, identity: EtcTree.Identity,
@@ -40,7 +42,7 @@ public struct RootfsLayout: Sendable {
         steps += SystemDirectories.steps(sourceRoot: sourceRoot, host: host)
         steps += EtcTree.steps(sourceRoot: sourceRoot, hostname: hostname, identity: identity, host: host)
         steps += DevTree.steps(ttyGroup: ttyGroup, shmSize: rootSize)
-        steps += KernelFilesystems.procSteps(readWrite: procReadWrite)
+        steps += KernelFilesystems.procSteps(readWrite: procReadWrite, hidePids: hidePids)
         steps += KernelFilesystems.sysSteps(ownNetworkNamespace: ownNetworkNamespace)
         steps += [
             .directory("/tmp", mode: 0o1777),

@@ -36,6 +36,10 @@ public struct Request: Sendable, Equatable, Codable {
     public var providerConfigs: [ProviderConfig]
     public var security: SecurityRequest
     public var resources: ResourceRequest
+    public var serviceMode: ServiceMode
+    /// `--allow-degraded-security`: agent mode only.
+    public var allowDegradedSecurity: Bool
+    public var trustLevel: TrustLevel?
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -73,6 +77,9 @@ public struct Request: Sendable, Equatable, Codable {
         providerConfigs = []
         security = SecurityRequest()
         resources = ResourceRequest()
+        serviceMode = .agent
+        allowDegradedSecurity = false
+        trustLevel = nil
     }
 }
 

@@ -7,7 +7,6 @@ import NucleusSecurity
 /// Request + host facts -> Plan. Pure apart from the read-only questions it
 /// asks the `HostProbe`; every refusal happens here, before the kernel is touched.
 public enum Planner {
-    public static let mode = "agent"
 
     public static func plan(_ request: Request, host: any HostProbe) throws(NucleusError) -> Plan {
         guard let program = request.command.first, !program.isEmpty else {
@@ -58,13 +57,17 @@ public enum Planner {
         let (ownerMapping, requested, ownership) = try ownedMounts(
             request, identity: identity, mapping: mapping, host: host)
         mapping = ownerMapping
-        let resources = try ResourcePlanner.plan(request.resources, host: host)
-        let layout = RootfsLayout(
+        try ServiceModeRules.checkRequest(request, host: host)
+        let resources = try ResourcePlanner.plan(
+            request.resources, requireCgroup: request.serviceMode.failsClosed ? request.serviceMode.rawValue : nil,
+            host: host)
+        var layout = RootfsLayout(
             sourceRoot: sourceRoot, rootSize: request.rootfsSize, hostname: hostname,
             identity: identity, ownNetworkNamespace: ownNetwork,
             procReadWrite: request.procReadWrite,
             ttyGroup: mapping.gidMap.contains { $0.contains(ttyGroup) } ? ttyGroup : nil,
             chrootFallback: request.allowChrootFallback, userMounts: requested.steps, cgroup: resources.plan.cgroup)
+        layout.hidePids = request.serviceMode == .production
         setup += layout.steps(host: host)
 
         var process = ProcessPlan(
@@ -78,7 +81,8 @@ public enum Planner {
             request.security, paths: landlockPaths(request), network: request.network, abi: host.landlockABI,
             host: host)
         var plan = Plan(
-            mode: mode, name: request.name, hostname: hostname, namespaces: namespaces, idMapping: mapping,
+            mode: request.serviceMode.rawValue, name: request.name, hostname: hostname, namespaces: namespaces,
+            idMapping: mapping,
             setup: setup, process: process,
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
                 + [capabilities.mechanism]
@@ -91,6 +95,7 @@ public enum Planner {
         plan.landlock = landlock.policy
         plan.capabilities = capabilities.sets
         plan.resources = resources.plan
+        try ServiceModeRules.checkPlan(plan, request: request)
         return plan
     }
 

@@ -6,15 +6,17 @@ import NucleusModel
 public enum ResourcePlanner {
     public static let cpuPeriod: UInt64 = 100_000
 
-    public static func plan(_ request: ResourceRequest, host: any HostProbe) throws(NucleusError)
-        -> (plan: ResourcePlan, mechanism: Mechanism)
+    /// - Parameter requireCgroup: strict-agent and production: a cgroup
+    ///   always, and a start refused without one.
+    public static func plan(_ request: ResourceRequest, requireCgroup: String? = nil, host: any HostProbe)
+        throws(NucleusError) -> (plan: ResourcePlan, mechanism: Mechanism)
     {
         let limits = try CgroupLimits(request, onlineCPUs: host.onlineCPUs)
         let rlimits = try ResourceLimits.plan(request, host: host)
         let cgroup: CgroupPlan?
         let mechanism: Mechanism
         let kind = host.cgroupKind
-        let needsLegacyCgroup = limits.asksForCgroupLimits || request.statsJSON != nil
+        let needsLegacyCgroup = limits.asksForCgroupLimits || request.statsJSON != nil || requireCgroup != nil
         let layout =
             kind == .legacy && !needsLegacyCgroup ? CgroupLayout(kind: .legacy) : host.cgroupLayout
         switch layout.kind {
@@ -40,6 +42,9 @@ public enum ResourcePlanner {
                     "cgroup v1 (hybrid host) children in \(cgroup?.parents.keys.sorted().joined(separator: ", ") ?? ""): \(limits.summary)"
             )
         case .unavailable(let reason):
+            if let mode = requireCgroup {
+                throw .invalid("\(mode) mode requires cgroups, and this host has none nucleus can use: \(reason)")
+            }
             if limits.asksForCgroupLimits {
                 throw .invalid("resource limits need cgroups, and this host has none nucleus can use: \(reason)")
             }
@@ -49,7 +54,7 @@ public enum ResourcePlanner {
         }
         if let cgroup, let parent = cgroup.parents.values.sorted().first(where: { !host.isWritable($0) }) {
             // Typically a rootless caller without a delegated cgroup.
-            if limits.asksForCgroupLimits || request.statsJSON != nil {
+            if limits.asksForCgroupLimits || request.statsJSON != nil || requireCgroup != nil {
                 throw .invalid(
                     "resource limits need a cgroup, and \(parent) is not writable for uid \(host.effectiveUID) (delegate a cgroup to this user, or run as root)"
                 )

@@ -31,6 +31,8 @@ import Testing
         ["--memory", "32M", "--memory-swap=64M", "--cpus", "0.5", "--cpu-weight", "200", "--cpuset", "0", "--", "x"],
         ["--pids", "8", "--io-limit", "8:0 rbps=1048576", "--memlock", "1M", "--nofile", "100", "--", "x"],
         ["--stats-json", "/s.json", "--", "x"],
+        ["--service-mode", "production", "--trust-level", "trusted", "--", "x"],
+        ["--strict-agent", "--allow-degraded-security", "--", "x"],
     ]
 
     @Test(arguments: accepted)

@@ -86,3 +86,46 @@ import Testing
         #expect(ownership.detail.contains("different owners"))
     }
 }
+
+@Suite struct ServiceModePlanningTests {
+    func plan(_ mode: ServiceMode, host: FakeHost, configure: (inout Request) -> Void = { _ in }) throws -> Plan {
+        var request = Request(command: ["/bin/true"])
+        var host = host
+        request.serviceMode = mode
+        if mode == .production {
+            for path in ["/srv", "/srv/root", "/srv/root/usr"] { host.entries[path] = .directory }
+            request.rootfs = "/srv/root"
+            request.resources.memory = ByteSize(bytes: 64 << 20)
+        }
+        configure(&request)
+        return try Planner.plan(request, host: host)
+    }
+
+    @Test func landlockFloorsFollowTheMode() throws {
+        var host = FakeHost()
+        host.landlockABI = 5
+        #expect(throws: NucleusError.self) { try self.plan(.strictAgent, host: host) }
+        host.landlockABI = 6
+        #expect(try plan(.strictAgent, host: host).mode == "strict-agent")
+        host.landlockABI = 2
+        #expect(throws: NucleusError.self) { try self.plan(.production, host: host) }
+        host.landlockABI = 0
+        #expect(throws: NucleusError.self) { try self.plan(.strictAgent, host: host) }
+        #expect(try plan(.agent, host: host).landlock == nil)
+    }
+
+    @Test func cgroupsAreRequiredOutsideAgentMode() throws {
+        var host = FakeHost()
+        host.cgroupLayout = CgroupLayout(kind: .unavailable("no cgroup file system at /sys/fs/cgroup"))
+        #expect(throws: NucleusError.self) { try self.plan(.strictAgent, host: host) }
+        #expect(throws: NucleusError.self) { try self.plan(.production, host: host) }
+        #expect(try plan(.agent, host: host).resources?.cgroup == nil)
+        #expect(try plan(.strictAgent, host: FakeHost()).resources?.cgroup != nil)
+    }
+
+    @Test func productionHidesOtherPids() throws {
+        let plan = try plan(.production, host: FakeHost())
+        #expect(plan.step(.mount, "/proc")?.data == "hidepid=invisible")
+        #expect(try self.plan(.agent, host: FakeHost()).step(.mount, "/proc")?.data == nil)
+    }
+}
