@@ -115,6 +115,7 @@ enum FastRunParser {
         "--strict-agent": .flag { $0.strictAgent = true },
         "--allow-degraded-security": .flag { $0.allowDegradedSecurity = true },
         "--trust-level": string { $0.trustLevel = $1 },
+        "--require-kernel-lockdown": string { $0.requireKernelLockdown = $1 },
     ]
 
     /// `arguments` is the whole argv, program name first.

@@ -64,6 +64,7 @@ struct SandboxFlags: Equatable {
     var strictAgent = false
     var allowDegradedSecurity = false
     var trustLevel: String?
+    var requireKernelLockdown: String?
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -130,6 +131,13 @@ struct SandboxFlags: Equatable {
                 throw .invalid("--trust-level \(trustLevel): expected trusted or untrusted")
             }
             request.trustLevel = level
+        }
+        if let requireKernelLockdown {
+            guard let level = KernelLockdown(rawValue: requireKernelLockdown), level != .none else {
+                throw .invalid(
+                    "--require-kernel-lockdown \(requireKernelLockdown): expected integrity or confidentiality")
+            }
+            request.requireKernelLockdown = level
         }
         return request
     }

@@ -226,6 +226,12 @@ struct SandboxOptions: ParsableArguments {
         help: ArgumentHelp("trusted or untrusted (untrusted production workloads need gVisor).", valueName: "level"))
     var trustLevel: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Refuse to start unless the kernel's lockdown is at least integrity or confidentiality.", valueName: "level"
+        ))
+    var requireKernelLockdown: String?
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -249,6 +255,7 @@ struct SandboxOptions: ParsableArguments {
             capsPolicySha256: capsPolicySha256, memory: memory, memorySwap: memorySwap, cpus: cpus,
             cpuWeight: cpuWeight, cpuset: cpuset, pids: pids, ioLimit: ioLimit, memlock: memlock, nofile: nofile,
             statsJson: statsJson, serviceMode: serviceMode, strictAgent: strictAgent,
-            allowDegradedSecurity: allowDegradedSecurity, trustLevel: trustLevel, command: command)
+            allowDegradedSecurity: allowDegradedSecurity, trustLevel: trustLevel,
+            requireKernelLockdown: requireKernelLockdown, command: command)
     }
 }

@@ -21,6 +21,8 @@ public protocol HostProbe: Sendable {
     func directoryNames(at path: String) -> [String]
     /// The Landlock ABI version this kernel offers; 0 without Landlock.
     var landlockABI: Int { get }
+    /// The kernel's lockdown level; nil when the kernel has no lockdown LSM.
+    var kernelLockdown: KernelLockdown? { get }
     /// Which cgroup hierarchy the host mounts at /sys/fs/cgroup (one statfs).
     var cgroupKind: CgroupLayout.Kind { get }
     /// The cgroup hierarchies and nucleus's own place in them (reads

@@ -40,6 +40,8 @@ public struct Request: Sendable, Equatable, Codable {
     /// `--allow-degraded-security`: agent mode only.
     public var allowDegradedSecurity: Bool
     public var trustLevel: TrustLevel?
+    /// `--require-kernel-lockdown`: refuse to start on a weaker kernel.
+    public var requireKernelLockdown: KernelLockdown?
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -80,6 +82,7 @@ public struct Request: Sendable, Equatable, Codable {
         serviceMode = .agent
         allowDegradedSecurity = false
         trustLevel = nil
+        requireKernelLockdown = nil
     }
 }
 

@@ -22,3 +22,18 @@ public enum ServiceMode: String, Sendable, Equatable, Codable, CaseIterable {
 public enum TrustLevel: String, Sendable, Equatable, Codable, CaseIterable {
     case trusted, untrusted
 }
+
+/// The kernel's lockdown level, weakest first.
+public enum KernelLockdown: String, Sendable, Equatable, Codable, CaseIterable, Comparable {
+    case none, integrity, confidentiality
+
+    public static func < (left: KernelLockdown, right: KernelLockdown) -> Bool {
+        allCases.firstIndex(of: left)! < allCases.firstIndex(of: right)!
+    }
+
+    /// The bracketed word of `/sys/kernel/security/lockdown` ("none [integrity] confidentiality").
+    public init?(securityfsText text: String) {
+        guard let open = text.firstIndex(of: "["), let close = text[open...].firstIndex(of: "]") else { return nil }
+        self.init(rawValue: String(text[text.index(after: open)..<close]))
+    }
+}

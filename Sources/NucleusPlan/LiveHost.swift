@@ -116,6 +116,13 @@ public struct LiveHost: HostProbe {
 
     public var landlockABI: Int { max(0, Int(nucleus_landlock_abi())) }
 
+    public var kernelLockdown: KernelLockdown? {
+        var buffer = [CChar](repeating: 0, count: 128)
+        guard nucleus_read_lockdown(&buffer, buffer.count) == 0 else { return nil }
+        let text = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return KernelLockdown(securityfsText: String(decoding: text, as: UTF8.self))
+    }
+
     public var cgroupKind: CgroupLayout.Kind {
         CgroupDetection.kind(environment: environmentValue)
     }

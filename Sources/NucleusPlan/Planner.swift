@@ -58,6 +58,7 @@ public enum Planner {
             request, identity: identity, mapping: mapping, host: host)
         mapping = ownerMapping
         try ServiceModeRules.checkRequest(request, host: host)
+        let lockdown = try ServiceModeRules.lockdownMechanism(request, host: host)
         let resources = try ResourcePlanner.plan(
             request.resources, requireCgroup: request.serviceMode.failsClosed ? request.serviceMode.rawValue : nil,
             host: host)
@@ -87,7 +88,7 @@ public enum Planner {
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
                 + [capabilities.mechanism]
                 + SecurityMechanisms.privileges(uid: uid, gid: gid, supplementary: process.supplementaryGroups)
-                + [seccomp.mechanism, landlock.mechanism, resources.mechanism]
+                + [seccomp.mechanism, landlock.mechanism, resources.mechanism] + lockdown
                 + ownership
                 + workspaceMechanism(request.workspace, protected: requested.protected)
                 + (request.context.map { [ContextPlanner.mechanism($0)] } ?? []))

@@ -10,6 +10,25 @@ public enum ServiceModeRules {
     /// Everything nucleus uses: TCP rules (4), device ioctls (5), scoping (6).
     static let strictLandlockABI = 6
 
+    /// `--require-kernel-lockdown`: the host's level, or a refusal naming both.
+    static func lockdownMechanism(_ request: Request, host: any HostProbe) throws(NucleusError) -> [Mechanism] {
+        guard let required = request.requireKernelLockdown else { return [] }
+        guard let actual = host.kernelLockdown else {
+            throw .invalid(
+                "--require-kernel-lockdown \(required.rawValue): this kernel has no lockdown (no /sys/kernel/security/lockdown)"
+            )
+        }
+        guard actual >= required else {
+            throw .invalid(
+                "--require-kernel-lockdown \(required.rawValue): this kernel's lockdown is \(actual.rawValue)")
+        }
+        return [
+            Mechanism(
+                name: "kernel_lockdown", status: .enforced,
+                detail: "\(actual.rawValue) (at least \(required.rawValue) required)")
+        ]
+    }
+
     static func checkRequest(_ request: Request, host: any HostProbe) throws(NucleusError) {
         let mode = request.serviceMode
         func refuse(_ what: String) -> NucleusError { .invalid("\(what) is refused in \(mode.rawValue) mode") }

@@ -103,3 +103,40 @@ import Testing
         #expect(result.stdout.hasSuffix("production\n"))
     }
 }
+
+/// `--require-kernel-lockdown`, against this host's real level (the QEMU
+/// guest in tests/vm checks a kernel booted with lockdown=integrity).
+@Suite struct KernelLockdownTests {
+    /// This kernel's level, read the way an operator would.
+    static func hostLevel() throws -> String {
+        let text = try Process.runCapturing(
+            "/usr/bin/unshare",
+            [
+                "-m", "/bin/sh", "-c",
+                "mount -t securityfs securityfs /sys/kernel/security && cat /sys/kernel/security/lockdown",
+            ]
+        ).stdout
+        guard let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]") else { return "absent" }
+        return String(text[text.index(after: open)..<close])
+    }
+
+    @Test func aWeakerKernelIsRefusedAndAStrongEnoughOneRuns() throws {
+        let level = try Self.hostLevel()
+        let levels = ["none", "integrity", "confidentiality"]
+        for required in ["integrity", "confidentiality"] {
+            let result = try NucleusBinary.run(["run", "--require-kernel-lockdown", required, "--", "/bin/echo", "RAN"])
+            if let actual = levels.firstIndex(of: level), actual >= levels.firstIndex(of: required)! {
+                #expect(result.stdout == "RAN\n", "\(required) on \(level): \(result.stderr)")
+            } else {
+                #expect(result.status == 125)
+                #expect(!result.stdout.contains("RAN"))
+                #expect(
+                    result.stderr
+                        == "nucleus: error: --require-kernel-lockdown \(required): this kernel's lockdown is \(level)\n",
+                    "\(result.stderr)")
+            }
+        }
+        let bad = try NucleusBinary.run(["run", "--require-kernel-lockdown", "max", "--", "/bin/true"])
+        #expect(bad.status == 125)
+    }
+}

@@ -52,6 +52,7 @@ struct FakeHost: HostProbe {
 
     var notIdmappable: Set<String> = []
     var landlockABI = 7
+    var kernelLockdown: KernelLockdown? = KernelLockdown.none
     var cgroupLayout = CgroupLayout(
         kind: .legacy,
         legacyDirectories: [

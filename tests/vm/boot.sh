@@ -8,6 +8,7 @@
 #   tests/vm/boot.sh SCRIPT [ARG...]    prints the script's stdout and stderr,
 #                                       exits with its status (125: no status)
 #
+# VM_APPEND adds kernel arguments (tests/vm/run.sh boots with lockdown=integrity).
 # Needs (Debian 12, root): qemu-system-x86 linux-image-amd64 busybox-static
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 script [arg...]" >&2; exit 2; }
@@ -74,7 +75,7 @@ trap 'rm -rf "$IO"' EXIT
 set +e
 timeout -k 5 "${VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp 1 \
     -nodefaults -no-user-config -display none -no-reboot -serial "file:$IO/console.log" \
-    -kernel "$VMLINUX" -initrd "$INITRD" -append "console=ttyS0 quiet panic=-1" \
+    -kernel "$VMLINUX" -initrd "$INITRD" -append "console=ttyS0 quiet panic=-1 ${VM_APPEND:-}" \
     -virtfs local,path=/,mount_tag=host,security_model=passthrough,readonly=on,multidevs=remap \
     -virtfs "local,path=$IO,mount_tag=io,security_model=passthrough" </dev/null >"$IO/qemu.log" 2>&1
 set -e

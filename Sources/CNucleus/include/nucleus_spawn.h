@@ -208,6 +208,11 @@ int nucleus_seal_tree(int tree_fd, uint64_t attr_set);
 /* statfs(path).f_type, or -errno: <sys/vfs.h> is not part of Swift's Glibc module. */
 long long nucleus_filesystem_type(const char *path);
 
+/* The text of /sys/kernel/security/lockdown ("none [integrity] confidentiality"),
+ * mounting securityfs in a throwaway child's private mount namespace if the
+ * host has not. 0 or -errno. */
+int nucleus_read_lockdown(char *buffer, size_t size);
+
 /* The Landlock ABI version this kernel offers; 0 without Landlock. */
 int nucleus_landlock_abi(void);
 
