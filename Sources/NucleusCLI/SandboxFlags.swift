@@ -65,6 +65,7 @@ struct SandboxFlags: Equatable {
     var allowDegradedSecurity = false
     var trustLevel: String?
     var requireKernelLockdown: String?
+    var stopTimeout: Double?
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -132,6 +133,7 @@ struct SandboxFlags: Equatable {
             }
             request.trustLevel = level
         }
+        request.stopTimeout = stopTimeout ?? 10
         if let requireKernelLockdown {
             guard let level = KernelLockdown(rawValue: requireKernelLockdown), level != .none else {
                 throw .invalid(

@@ -232,6 +232,10 @@ struct SandboxOptions: ParsableArguments {
         ))
     var requireKernelLockdown: String?
 
+    @Option(
+        help: ArgumentHelp("Seconds from a forwarded SIGTERM or SIGINT to SIGKILL (default 10).", valueName: "seconds"))
+    var stopTimeout: Double?
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -256,6 +260,6 @@ struct SandboxOptions: ParsableArguments {
             cpuWeight: cpuWeight, cpuset: cpuset, pids: pids, ioLimit: ioLimit, memlock: memlock, nofile: nofile,
             statsJson: statsJson, serviceMode: serviceMode, strictAgent: strictAgent,
             allowDegradedSecurity: allowDegradedSecurity, trustLevel: trustLevel,
-            requireKernelLockdown: requireKernelLockdown, command: command)
+            requireKernelLockdown: requireKernelLockdown, stopTimeout: stopTimeout, command: command)
     }
 }

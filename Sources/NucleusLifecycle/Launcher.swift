@@ -81,7 +81,9 @@ public struct Launcher {
             if case .failure(let record) = child.readErrorPipe() { throw record.error(in: plan) }
             throw error
         }
-        let outcome = Supervisor(child: child, signalFD: signalFD, tracer: tracer, logger: logger).superviseUntilExit()
+        let outcome = Supervisor(
+            child: child, signalFD: signalFD, tracer: tracer, stopTimeout: plan.process.stopTimeout, logger: logger
+        ).superviseUntilExit()
         if let tracer, let path = plan.seccomp?.traceLog {
             try tracer.write(to: path)
             logger.info("syscall trace written", metadata: ["path": "\(path)", "syscalls": "\(tracer.records.count)"])

@@ -20,10 +20,13 @@ struct Supervisor {
     let signalFD: Int32
     /// Trace mode: the syscall recorder, polled with everything else.
     let tracer: SyscallTracer?
+    /// Seconds between a forwarded SIGTERM or SIGINT and SIGKILL (`--stop-timeout`).
+    let stopTimeout: Double
     let logger: Logger
 
     func superviseUntilExit() -> Outcome {
         var failure: ChildFailure?
+        var killAt: Double?
         while true {
             var fds = [
                 pollfd(fd: child.errorFD, events: Int16(POLLIN), revents: 0),
@@ -31,7 +34,15 @@ struct Supervisor {
                 pollfd(fd: child.pidfd, events: Int16(POLLIN), revents: 0),
             ]
             if let tracer, tracer.active { fds.append(pollfd(fd: tracer.pollFD, events: Int16(POLLIN), revents: 0)) }
-            if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }
+            let wait = killAt.map { Int32(max(0, ($0 - Launcher.now()) * 1000).rounded(.up)) } ?? -1
+            let ready = poll(&fds, nfds_t(fds.count), wait)
+            if ready == 0, let deadline = killAt, Launcher.now() >= deadline {
+                logger.warning("the workload outlived --stop-timeout \(stopTimeout) s after SIGTERM: killing it")
+                child.kill()
+                killAt = nil
+                continue
+            }
+            if ready < 0 { continue }
             if fds.count > 3, fds[3].revents != 0 { tracer?.handle(revents: fds[3].revents) }
             if fds[0].revents != 0 {
                 switch child.readErrorPipe() {
@@ -42,7 +53,11 @@ struct Supervisor {
                 case .interrupted: break
                 }
             }
-            if fds[1].revents != 0 { forwardPendingSignal() }
+            if fds[1].revents != 0, let signal = forwardPendingSignal(), signal == SIGTERM || signal == SIGINT,
+                killAt == nil
+            {
+                killAt = Launcher.now() + stopTimeout
+            }
             if fds[2].revents != 0 { break }
         }
         let (code, signaled) = child.waitForExit()
@@ -58,11 +73,13 @@ struct Supervisor {
         return Outcome(exitCode: exitCode, failure: failure)
     }
 
-    private func forwardPendingSignal() {
+    /// Returns the signal forwarded, if any.
+    private func forwardPendingSignal() -> Int32? {
         var info = signalfd_siginfo()
         let size = MemoryLayout<signalfd_siginfo>.size
-        guard withUnsafeMutableBytes(of: &info, { read(signalFD, $0.baseAddress, size) }) == size else { return }
+        guard withUnsafeMutableBytes(of: &info, { read(signalFD, $0.baseAddress, size) }) == size else { return nil }
         logger.debug("forwarding signal", metadata: ["signal": "\(info.ssi_signo)"])
         child.signal(Int32(info.ssi_signo))
+        return Int32(info.ssi_signo)
     }
 }

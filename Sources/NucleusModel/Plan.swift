@@ -86,6 +86,8 @@ public struct ProcessPlan: Sendable, Equatable, Codable {
     public var supplementaryGroups: [UInt32] = []
     public var terminal: Bool
     public var preserveFDs: Int
+    /// Seconds from a forwarded SIGTERM/SIGINT to SIGKILL.
+    public var stopTimeout: Double = 10
     /// Variables from `--env-fd`: passed to the workload, never printed or
     /// encoded (only their names are, in `sensitiveNames`).
     public var sensitiveEnvironment: [String] = []
@@ -93,7 +95,7 @@ public struct ProcessPlan: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case argv, environment, searchPath, workdir, uid, gid, supplementaryGroups, terminal, preserveFDs,
-            sensitiveNames
+            sensitiveNames, stopTimeout
     }
 
     public init(

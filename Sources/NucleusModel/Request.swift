@@ -42,6 +42,8 @@ public struct Request: Sendable, Equatable, Codable {
     public var trustLevel: TrustLevel?
     /// `--require-kernel-lockdown`: refuse to start on a weaker kernel.
     public var requireKernelLockdown: KernelLockdown?
+    /// `--stop-timeout`: seconds from a forwarded SIGTERM to SIGKILL.
+    public var stopTimeout: Double
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -83,6 +85,7 @@ public struct Request: Sendable, Equatable, Codable {
         allowDegradedSecurity = false
         trustLevel = nil
         requireKernelLockdown = nil
+        stopTimeout = 10
     }
 }
 

@@ -76,6 +76,10 @@ public enum Planner {
             searchPath: EnvironmentPolicy.defaultPath,
             workdir: workdir, uid: uid, gid: gid, terminal: request.terminal, preserveFDs: request.preserveFDs)
         process.supplementaryGroups = workload.supplementary.map(\.gid)
+        guard request.stopTimeout >= 0, request.stopTimeout.isFinite else {
+            throw .invalid("--stop-timeout \(request.stopTimeout) must be 0 or more seconds")
+        }
+        process.stopTimeout = request.stopTimeout
         let seccomp = try SeccompPlanner.plan(request.security, network: request.network, host: host)
         let capabilities = try CapabilityPolicy.plan(request.security.capsPolicy, uid: uid, host: host)
         let landlock = try LandlockPlanner.plan(

@@ -116,6 +116,20 @@ import Testing
         #expect(result.status == 3)
     }
 
+    /// A workload that ignores SIGTERM is killed --stop-timeout seconds later.
+    @Test func aWorkloadIgnoringSIGTERMIsKilledAfterTheStopTimeout() throws {
+        let running = try NucleusBinary.start([
+            "run", "--stop-timeout", "0.5", "--", "/bin/sh", "-c", "trap '' TERM; echo ready; exec sleep 60",
+        ])
+        #expect(running.stdout.fileHandleForReading.availableLine() == "ready")
+        kill(running.process.processIdentifier, SIGTERM)
+        let result = NucleusBinary.finish(running)
+        #expect(result.status == 137)
+        #expect(result.stderr.contains("outlived --stop-timeout 0.5 s"), "\(result.stderr)")
+        let refused = try NucleusBinary.run(["run", "--stop-timeout=-1", "--", "/bin/true"])
+        #expect(refused.status == 125)
+    }
+
     /// Regression: the caller's blocked signals (and nucleus's own ignored SIGPIPE)
     /// once reached the workload, so SIGTERM and SIGINT did nothing.
     @Test func workloadStartsWithNoBlockedOrIgnoredSignals() throws {
