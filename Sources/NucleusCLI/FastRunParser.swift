@@ -116,6 +116,7 @@ enum FastRunParser {
         "--allow-degraded-security": .flag { $0.allowDegradedSecurity = true },
         "--trust-level": string { $0.trustLevel = $1 },
         "--require-kernel-lockdown": string { $0.requireKernelLockdown = $1 },
+        "--verify-rootfs-attestation": .flag { $0.verifyRootfsAttestation = true },
         "--stop-timeout": .value { flags, text in
             guard let seconds = Double(text) else { return false }
             flags.stopTimeout = seconds

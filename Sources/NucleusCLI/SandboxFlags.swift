@@ -66,6 +66,7 @@ struct SandboxFlags: Equatable {
     var trustLevel: String?
     var requireKernelLockdown: String?
     var stopTimeout: Double?
+    var verifyRootfsAttestation = false
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -134,6 +135,7 @@ struct SandboxFlags: Equatable {
             request.trustLevel = level
         }
         request.stopTimeout = stopTimeout ?? 10
+        request.verifyRootfsAttestation = verifyRootfsAttestation
         if let requireKernelLockdown {
             guard let level = KernelLockdown(rawValue: requireKernelLockdown), level != .none else {
                 throw .invalid(

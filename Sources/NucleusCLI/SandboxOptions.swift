@@ -236,6 +236,9 @@ struct SandboxOptions: ParsableArguments {
         help: ArgumentHelp("Seconds from a forwarded SIGTERM or SIGINT to SIGKILL (default 10).", valueName: "seconds"))
     var stopTimeout: Double?
 
+    @Flag(help: "Check every file of --rootfs against its .nucleus-rootfs-sha256 (nucleus attest generate) first.")
+    var verifyRootfsAttestation = false
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -260,6 +263,7 @@ struct SandboxOptions: ParsableArguments {
             cpuWeight: cpuWeight, cpuset: cpuset, pids: pids, ioLimit: ioLimit, memlock: memlock, nofile: nofile,
             statsJson: statsJson, serviceMode: serviceMode, strictAgent: strictAgent,
             allowDegradedSecurity: allowDegradedSecurity, trustLevel: trustLevel,
-            requireKernelLockdown: requireKernelLockdown, stopTimeout: stopTimeout, command: command)
+            requireKernelLockdown: requireKernelLockdown, stopTimeout: stopTimeout,
+            verifyRootfsAttestation: verifyRootfsAttestation, command: command)
     }
 }

@@ -35,6 +35,7 @@ public struct Launcher {
         defer { close(signalFD) }
 
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
+        if let root = plan.attestedRootfs { try RootfsAttestation.verify(root) }
         let trees = try PreparedTrees(plan: plan, tamperWithContext: fault == .contextTamper)
         defer { trees.close() }
         let started = Self.now()

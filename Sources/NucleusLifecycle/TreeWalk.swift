@@ -19,6 +19,8 @@ struct TreeEntry: Equatable {
     var kind: Kind
     /// Permission bits without setuid, setgid and sticky (every copy is mounted nosuid).
     var permissions: mode_t
+    /// Setuid, setgid and sticky, which copies drop but an attestation records.
+    var specialBits: mode_t = 0
     var modified: timespec
 
     static func == (left: TreeEntry, right: TreeEntry) -> Bool {
@@ -66,7 +68,9 @@ enum TreeWalk {
     }
 
     static func entry(_ path: String, _ status: stat, kind: TreeEntry.Kind) -> TreeEntry {
-        TreeEntry(path: path, kind: kind, permissions: status.st_mode & 0o777, modified: status.st_mtim)
+        TreeEntry(
+            path: path, kind: kind, permissions: status.st_mode & 0o777, specialBits: status.st_mode & 0o7000,
+            modified: status.st_mtim)
     }
 
     private struct Walker {

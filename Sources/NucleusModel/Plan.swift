@@ -17,6 +17,8 @@ public struct Plan: Sendable, Equatable, Codable {
     public var capabilities = CapabilitySets()
     /// The cgroup and rlimits; nil only in plans built without resource planning.
     public var resources: ResourcePlan?
+    /// The resolved `--rootfs` to verify against its manifest before anything is created.
+    public var attestedRootfs: String?
 
     public init(
         mode: String, name: String?, hostname: String, namespaces: [Namespace], idMapping: IDMapping,

@@ -44,6 +44,8 @@ public struct Request: Sendable, Equatable, Codable {
     public var requireKernelLockdown: KernelLockdown?
     /// `--stop-timeout`: seconds from a forwarded SIGTERM to SIGKILL.
     public var stopTimeout: Double
+    /// `--verify-rootfs-attestation`: check `--rootfs` against its manifest before start.
+    public var verifyRootfsAttestation: Bool
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -86,6 +88,7 @@ public struct Request: Sendable, Equatable, Codable {
         trustLevel = nil
         requireKernelLockdown = nil
         stopTimeout = 10
+        verifyRootfsAttestation = false
     }
 }
 

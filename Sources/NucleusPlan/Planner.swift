@@ -100,6 +100,14 @@ public enum Planner {
         plan.landlock = landlock.policy
         plan.capabilities = capabilities.sets
         plan.resources = resources.plan
+        if request.verifyRootfsAttestation {
+            guard request.rootfs != nil else { throw .invalid("--verify-rootfs-attestation needs --rootfs") }
+            plan.attestedRootfs = sourceRoot
+            plan.mechanisms.append(
+                Mechanism(
+                    name: "rootfs_attestation", status: .enforced,
+                    detail: "every file of \(sourceRoot) checked against its .nucleus-rootfs-sha256 before start"))
+        }
         try ServiceModeRules.checkPlan(plan, request: request)
         return plan
     }

@@ -32,7 +32,10 @@ import Testing
         ["--pids", "8", "--io-limit", "8:0 rbps=1048576", "--memlock", "1M", "--nofile", "100", "--", "x"],
         ["--stats-json", "/s.json", "--", "x"],
         ["--service-mode", "production", "--trust-level", "trusted", "--stop-timeout", "2.5", "--", "x"],
-        ["--strict-agent", "--allow-degraded-security", "--require-kernel-lockdown", "integrity", "--", "x"],
+        [
+            "--verify-rootfs-attestation", "--strict-agent", "--allow-degraded-security", "--require-kernel-lockdown",
+            "integrity", "--", "x",
+        ],
     ]
 
     @Test(arguments: accepted)
