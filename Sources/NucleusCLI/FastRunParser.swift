@@ -117,6 +117,8 @@ enum FastRunParser {
         "--trust-level": string { $0.trustLevel = $1 },
         "--require-kernel-lockdown": string { $0.requireKernelLockdown = $1 },
         "--verify-rootfs-attestation": .flag { $0.verifyRootfsAttestation = true },
+        "--events-jsonl": string { $0.eventsJsonl = $1 },
+        "--events-fd": number { $0.eventsFd = $1 },
         "--stop-timeout": .value { flags, text in
             guard let seconds = Double(text) else { return false }
             flags.stopTimeout = seconds

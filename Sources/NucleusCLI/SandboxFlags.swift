@@ -67,6 +67,8 @@ struct SandboxFlags: Equatable {
     var requireKernelLockdown: String?
     var stopTimeout: Double?
     var verifyRootfsAttestation = false
+    var eventsJsonl: String?
+    var eventsFd: Int32?
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -136,6 +138,12 @@ struct SandboxFlags: Equatable {
         }
         request.stopTimeout = stopTimeout ?? 10
         request.verifyRootfsAttestation = verifyRootfsAttestation
+        switch (eventsJsonl, eventsFd) {
+        case (let path?, nil): request.events = .path(path)
+        case (nil, let fd?): request.events = .descriptor(fd)
+        case (nil, nil): break
+        case (_?, _?): throw .invalid("give --events-jsonl or --events-fd, not both")
+        }
         if let requireKernelLockdown {
             guard let level = KernelLockdown(rawValue: requireKernelLockdown), level != .none else {
                 throw .invalid(

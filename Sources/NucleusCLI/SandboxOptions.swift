@@ -239,6 +239,12 @@ struct SandboxOptions: ParsableArguments {
     @Flag(help: "Check every file of --rootfs against its .nucleus-rootfs-sha256 (nucleus attest generate) first.")
     var verifyRootfsAttestation = false
 
+    @Option(help: ArgumentHelp("Append lifecycle records (start, exit) as JSON lines to this file.", valueName: "path"))
+    var eventsJsonl: String?
+
+    @Option(help: ArgumentHelp("Write lifecycle records as JSON lines to descriptor N.", valueName: "n"))
+    var eventsFd: Int32?
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -264,6 +270,7 @@ struct SandboxOptions: ParsableArguments {
             statsJson: statsJson, serviceMode: serviceMode, strictAgent: strictAgent,
             allowDegradedSecurity: allowDegradedSecurity, trustLevel: trustLevel,
             requireKernelLockdown: requireKernelLockdown, stopTimeout: stopTimeout,
-            verifyRootfsAttestation: verifyRootfsAttestation, command: command)
+            verifyRootfsAttestation: verifyRootfsAttestation, eventsJsonl: eventsJsonl, eventsFd: eventsFd,
+            command: command)
     }
 }

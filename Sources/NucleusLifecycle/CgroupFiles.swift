@@ -46,7 +46,8 @@ enum CgroupFiles {
         read(path).flatMap { UInt64($0.filter { !$0.isWhitespace }) }
     }
 
-    static func killAndRemove(_ directory: String, version: CgroupPlan.Version) {
+    @discardableResult
+    static func killAndRemove(_ directory: String, version: CgroupPlan.Version) -> Bool {
         for attempt in 0..<2000 {
             if version == .v2 {
                 try? write("1", to: directory + "/cgroup.kill")
@@ -55,11 +56,12 @@ enum CgroupFiles {
                     if let pid = pid_t(line) { kill(pid, SIGKILL) }
                 }
             }
-            if rmdir(directory) == 0 || errno == ENOENT { return }
+            if rmdir(directory) == 0 || errno == ENOENT { return true }
             // EBUSY: the killed processes have not finished exiting yet.
             var pause = timespec(tv_sec: 0, tv_nsec: attempt < 100 ? 100_000 : 1_000_000)
             nanosleep(&pause, nil)
         }
+        return false
     }
 }
 

@@ -72,14 +72,19 @@ final class CgroupSession {
 
     /// Kills whatever is left (`cgroup.kill` on v2, SIGKILL to every listed
     /// process on v1), then removes the directories, waiting out the kernel's
-    /// last exits. Safe to call twice.
-    func destroy() {
+    /// last exits. Safe to call twice. Returns whether every directory is gone.
+    @discardableResult
+    func destroy() -> Bool {
         if unifiedFD >= 0 {
             close(unifiedFD)
             unifiedFD = -1
         }
-        for directory in Set(directories.values) { CgroupFiles.killAndRemove(directory, version: plan.version) }
+        var removed = true
+        for directory in Set(directories.values) {
+            removed = CgroupFiles.killAndRemove(directory, version: plan.version) && removed
+        }
         directories = [:]
+        return removed
     }
 
     private func enableControllers(_ controllers: [String], in parent: String) throws(NucleusError) {

@@ -26,7 +26,32 @@ public struct Launcher {
         self.logger = logger
     }
 
+    /// What the events stream's exit record reports, gathered while the container ends.
+    struct Ending {
+        var oomKills: Int?
+        var stats: String?
+        var cleanupOK = true
+    }
+
     public func run() throws(NucleusError) -> Int32 {
+        let events = try plan.events.map { target throws(NucleusError) in try EventStream(target) }
+        let id = plan.name ?? "nucleus-\(getpid())"
+        var ending = Ending()
+        do throws(NucleusError) {
+            let status = try runContainer(events: events, id: id, ending: &ending)
+            events?.exit(
+                id: id, status: status, oomKills: ending.oomKills, stats: ending.stats, cleanupOK: ending.cleanupOK,
+                error: nil)
+            return status
+        } catch {
+            events?.exit(
+                id: id, status: error.exitCode, oomKills: ending.oomKills, stats: ending.stats,
+                cleanupOK: ending.cleanupOK, error: error.description)
+            throw error
+        }
+    }
+
+    private func runContainer(events: EventStream?, id: String, ending: inout Ending) throws(NucleusError) -> Int32 {
         let callerMask = ForwardedSignals.block()
         defer { ForwardedSignals.restore(callerMask) }
         var forwarded = ForwardedSignals.set
@@ -82,6 +107,7 @@ public struct Launcher {
             if case .failure(let record) = child.readErrorPipe() { throw record.error(in: plan) }
             throw error
         }
+        events?.start(id: id, pid: pid, cgroup: cgroup?.directories.values.sorted().first, plan: plan)
         let outcome = Supervisor(
             child: child, signalFD: signalFD, tracer: tracer, stopTimeout: plan.process.stopTimeout, logger: logger
         ).superviseUntilExit()
@@ -90,7 +116,15 @@ public struct Launcher {
             logger.info("syscall trace written", metadata: ["path": "\(path)", "syscalls": "\(tracer.records.count)"])
         }
         if plan.process.terminal { TerminalForeground.reclaim() }
-        if let cgroup { try report(cgroup, started: started, exitCode: outcome.exitCode) }
+        if let cgroup {
+            try report(cgroup, started: started, exitCode: outcome.exitCode)
+            ending.oomKills = cgroup.oomKills
+            ending.stats =
+                StatsReport(
+                    stats: cgroup.stats, wallSeconds: Self.now() - started, oomKills: cgroup.oomKills
+                ).compactJSON
+            ending.cleanupOK = cgroup.destroy()
+        }
         if let failure = outcome.failure { throw failure.error(in: plan) }
         if let staging = trees.staging {
             let applied = try WorkspaceSync(staging, failAfterRenames: fault == .workspaceSync ? 1 : nil).run()

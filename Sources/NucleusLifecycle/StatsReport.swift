@@ -8,10 +8,15 @@ struct StatsReport {
     var wallSeconds: Double
     var oomKills: Int
 
-    var json: String {
+    var json: String { "{\n  " + fields.joined(separator: ",\n  ") + "\n}\n" }
+
+    /// One line, for the events stream.
+    var compactJSON: String { "{" + fields.joined(separator: ", ") + "}" }
+
+    private var fields: [String] {
         func value(_ number: Double?) -> String { number.map { String($0) } ?? "null" }
         func value(_ number: UInt64?) -> String { number.map { String($0) } ?? "null" }
-        let fields = [
+        return [
             "\"cgroup_version\": \"\(stats.version.rawValue)\"",
             "\"wall_time_seconds\": \(value(wallSeconds))",
             "\"cpu_seconds\": \(value(stats.cpuSeconds))",
@@ -21,7 +26,6 @@ struct StatsReport {
             "\"oom_kills\": \(oomKills)",
             "\"pids_peak\": \(value(stats.pidsPeak))",
         ]
-        return "{\n  " + fields.joined(separator: ",\n  ") + "\n}\n"
     }
 
     func write(to path: String) throws(NucleusError) {

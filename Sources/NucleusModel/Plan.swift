@@ -19,6 +19,8 @@ public struct Plan: Sendable, Equatable, Codable {
     public var resources: ResourcePlan?
     /// The resolved `--rootfs` to verify against its manifest before anything is created.
     public var attestedRootfs: String?
+    /// `--events-jsonl` / `--events-fd`.
+    public var events: EventsTarget?
 
     public init(
         mode: String, name: String?, hostname: String, namespaces: [Namespace], idMapping: IDMapping,
@@ -133,4 +135,10 @@ public struct Mechanism: Sendable, Equatable, Codable {
         self.status = status
         self.detail = detail
     }
+}
+
+/// Where lifecycle records go.
+public enum EventsTarget: Sendable, Equatable, Codable {
+    case path(String)
+    case descriptor(Int32)
 }

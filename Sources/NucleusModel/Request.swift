@@ -46,6 +46,7 @@ public struct Request: Sendable, Equatable, Codable {
     public var stopTimeout: Double
     /// `--verify-rootfs-attestation`: check `--rootfs` against its manifest before start.
     public var verifyRootfsAttestation: Bool
+    public var events: EventsTarget?
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -89,6 +90,7 @@ public struct Request: Sendable, Equatable, Codable {
         requireKernelLockdown = nil
         stopTimeout = 10
         verifyRootfsAttestation = false
+        events = nil
     }
 }
 

@@ -100,6 +100,10 @@ public enum Planner {
         plan.landlock = landlock.policy
         plan.capabilities = capabilities.sets
         plan.resources = resources.plan
+        plan.events = request.events
+        if case .descriptor(let fd) = request.events, fd < 3 + Int32(request.preserveFDs) {
+            throw .invalid("--events-fd \(fd): use a descriptor above 2 and above those --preserve-fds passes on")
+        }
         if request.verifyRootfsAttestation {
             guard request.rootfs != nil else { throw .invalid("--verify-rootfs-attestation needs --rootfs") }
             plan.attestedRootfs = sourceRoot

@@ -30,7 +30,7 @@ import Testing
         ["--caps-policy-sha256", "ef", "--", "x"],
         ["--memory", "32M", "--memory-swap=64M", "--cpus", "0.5", "--cpu-weight", "200", "--cpuset", "0", "--", "x"],
         ["--pids", "8", "--io-limit", "8:0 rbps=1048576", "--memlock", "1M", "--nofile", "100", "--", "x"],
-        ["--stats-json", "/s.json", "--", "x"],
+        ["--stats-json", "/s.json", "--events-jsonl", "/e.jsonl", "--events-fd", "5", "--", "x"],
         ["--service-mode", "production", "--trust-level", "trusted", "--stop-timeout", "2.5", "--", "x"],
         [
             "--verify-rootfs-attestation", "--strict-agent", "--allow-degraded-security", "--require-kernel-lockdown",
