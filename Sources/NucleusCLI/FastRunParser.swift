@@ -119,6 +119,7 @@ enum FastRunParser {
         "--verify-rootfs-attestation": .flag { $0.verifyRootfsAttestation = true },
         "--events-jsonl": string { $0.eventsJsonl = $1 },
         "--events-fd": number { $0.eventsFd = $1 },
+        "--systemd-credential": string { $0.systemdCredential.append($1) },
         "--stop-timeout": .value { flags, text in
             guard let seconds = Double(text) else { return false }
             flags.stopTimeout = seconds

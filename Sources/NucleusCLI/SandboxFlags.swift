@@ -69,6 +69,7 @@ struct SandboxFlags: Equatable {
     var verifyRootfsAttestation = false
     var eventsJsonl: String?
     var eventsFd: Int32?
+    var systemdCredential: [String] = []
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -138,6 +139,7 @@ struct SandboxFlags: Equatable {
         }
         request.stopTimeout = stopTimeout ?? 10
         request.verifyRootfsAttestation = verifyRootfsAttestation
+        for text in systemdCredential { request.systemdCredentials.append(try SystemdCredential(parsing: text)) }
         switch (eventsJsonl, eventsFd) {
         case (let path?, nil): request.events = .path(path)
         case (nil, let fd?): request.events = .descriptor(fd)

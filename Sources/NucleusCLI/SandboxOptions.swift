@@ -245,6 +245,12 @@ struct SandboxOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write lifecycle records as JSON lines to descriptor N.", valueName: "n"))
     var eventsFd: Int32?
 
+    @Option(
+        help: ArgumentHelp(
+            "Mount systemd credential NAME (from $CREDENTIALS_DIRECTORY) as a secret at DEST. Repeatable.",
+            valueName: "name:dest"))
+    var systemdCredential: [String] = []
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -271,6 +277,6 @@ struct SandboxOptions: ParsableArguments {
             allowDegradedSecurity: allowDegradedSecurity, trustLevel: trustLevel,
             requireKernelLockdown: requireKernelLockdown, stopTimeout: stopTimeout,
             verifyRootfsAttestation: verifyRootfsAttestation, eventsJsonl: eventsJsonl, eventsFd: eventsFd,
-            command: command)
+            systemdCredential: systemdCredential, command: command)
     }
 }

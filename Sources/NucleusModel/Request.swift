@@ -47,6 +47,7 @@ public struct Request: Sendable, Equatable, Codable {
     /// `--verify-rootfs-attestation`: check `--rootfs` against its manifest before start.
     public var verifyRootfsAttestation: Bool
     public var events: EventsTarget?
+    public var systemdCredentials: [SystemdCredential]
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -91,6 +92,7 @@ public struct Request: Sendable, Equatable, Codable {
         stopTimeout = 10
         verifyRootfsAttestation = false
         events = nil
+        systemdCredentials = []
     }
 }
 

@@ -157,3 +157,31 @@ public struct ProviderConfig: Sendable, Equatable, Codable {
         return volume
     }
 }
+
+/// `--systemd-credential NAME:DEST`: a credential systemd passed in
+/// `$CREDENTIALS_DIRECTORY`, mounted like a `--secret`.
+public struct SystemdCredential: Sendable, Equatable, Codable {
+    public var name: String
+    public var destination: String
+
+    public init(parsing text: String) throws(NucleusError) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !parts[0].contains("/"), parts[0] != ".",
+            parts[0] != ".."
+        else {
+            throw .invalid("--systemd-credential \(text): expected NAME:DEST, NAME a file name")
+        }
+        name = parts[0]
+        destination = parts[1]
+    }
+
+    /// The secret it becomes, read from the credentials directory systemd named.
+    public func secret(credentialsDirectory: String?) throws(NucleusError) -> SecretMount {
+        guard let directory = credentialsDirectory, directory.hasPrefix("/") else {
+            throw .invalid(
+                "--systemd-credential \(name): $CREDENTIALS_DIRECTORY is not set (run under systemd with LoadCredential=)"
+            )
+        }
+        return SecretMount(source: directory + "/" + name, destination: destination)
+    }
+}

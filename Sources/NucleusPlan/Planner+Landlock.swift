@@ -43,9 +43,10 @@ extension Planner {
             }
         }
         if request.context != nil { paths.read.append(Context.mountPoint) }
-        if !request.secrets.isEmpty {
+        let secretDestinations = request.secrets.map(\.destination) + request.systemdCredentials.map(\.destination)
+        if !secretDestinations.isEmpty {
             paths.read.append(SecretsPlanner.root)
-            paths.read += request.secrets.map(\.destination).filter { !$0.hasPrefix(SecretsPlanner.root + "/") }
+            paths.read += secretDestinations.filter { !$0.hasPrefix(SecretsPlanner.root + "/") }
         }
         return paths
     }

@@ -30,8 +30,13 @@ extension Planner {
         let volumes = try UserMountPlanner.steps(
             volumes: requestedVolumes, tmpfs: request.tmpfsMounts, builtInMounts: builtIn, identity: identity,
             workloadHostIDs: workloadHostIDs, host: host)
+        var requestedSecrets = request.secrets
+        for credential in request.systemdCredentials {
+            requestedSecrets.append(
+                try credential.secret(credentialsDirectory: host.environmentValue("CREDENTIALS_DIRECTORY")))
+        }
         let secrets = try SecretsPlanner.steps(
-            request.secrets, identity: identity,
+            requestedSecrets, identity: identity,
             taken: Set(builtIn + requestedVolumes.map(\.destination) + request.tmpfsMounts.map(\.destination)),
             hostContent: requestedVolumes.map(\.destination) + (request.workspace == nil ? [] : [Workspace.mountPoint]),
             host: host)

@@ -27,7 +27,7 @@ import Testing
             "x",
         ],
         ["--landlock-policy", "/l.toml", "--landlock-policy-sha256=cd", "--caps-policy", "/c.toml", "--", "x"],
-        ["--caps-policy-sha256", "ef", "--", "x"],
+        ["--caps-policy-sha256", "ef", "--systemd-credential", "token:/run/secrets/token", "--", "x"],
         ["--memory", "32M", "--memory-swap=64M", "--cpus", "0.5", "--cpu-weight", "200", "--cpuset", "0", "--", "x"],
         ["--pids", "8", "--io-limit", "8:0 rbps=1048576", "--memlock", "1M", "--nofile", "100", "--", "x"],
         ["--stats-json", "/s.json", "--events-jsonl", "/e.jsonl", "--events-fd", "5", "--", "x"],

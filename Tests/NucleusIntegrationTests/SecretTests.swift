@@ -117,3 +117,27 @@ extension HostState {
         return false
     }
 }
+
+/// `--systemd-credential`: a credential from systemd's `$CREDENTIALS_DIRECTORY`, as a secret.
+@Suite struct SystemdCredentialTests {
+    @Test func aCredentialBecomesASecretFile() throws {
+        let directory = "/tmp/nucleus-credentials-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "db-password\n".write(toFile: directory + "/db", atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["CREDENTIALS_DIRECTORY"] = directory
+        let result = try NucleusBinary.sh(
+            "cat /run/secrets/db; stat -c '%a %U' /run/secrets/db",
+            flags: ["--systemd-credential", "db:/run/secrets/db"],
+            environment: environment)
+        #expect(result.stdout.lines == ["db-password", "400 root"], "\(result.stderr)")
+        environment["CREDENTIALS_DIRECTORY"] = nil
+        let unset = try NucleusBinary.sh(
+            "true", flags: ["--systemd-credential", "db:/run/secrets/db"], environment: environment)
+        #expect(unset.status == 125)
+        #expect(unset.stderr.contains("$CREDENTIALS_DIRECTORY is not set"))
+        let traversal = try NucleusBinary.sh("true", flags: ["--systemd-credential", "../etc/shadow:/x"])
+        #expect(traversal.status == 125)
+    }
+}
