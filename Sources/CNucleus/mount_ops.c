@@ -149,6 +149,21 @@ static void do_join_cgroup(const struct nucleus_spec *spec, uint32_t i) {
         nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_UNSHARE, errno, NUCLEUS_EXIT_SETUP_FAILED);
 }
 
+/* Production: the host side reads /proc/<pid>/mountinfo while we wait, and
+ * lets us go on only if every mount carries the flags the plan gave it. */
+static void do_audit_point(const struct nucleus_spec *spec, uint32_t i) {
+    struct nucleus_child_error ready = {(int32_t)i, NUCLEUS_SYS_NONE, 0};
+    if (write(spec->error_fd, &ready, sizeof ready) != (ssize_t)sizeof ready)
+        _exit(NUCLEUS_EXIT_SETUP_FAILED);
+    char byte;
+    ssize_t n;
+    do {
+        n = read(spec->sync_fd, &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) /* the audit failed; the host side reports it */
+        _exit(NUCLEUS_EXIT_SETUP_FAILED);
+}
+
 static void do_mount(const struct nucleus_spec *spec, uint32_t i) {
     const struct nucleus_op *op = &spec->ops[i];
     const char *target = op->target;
@@ -291,6 +306,8 @@ void nucleus_apply_ops(struct nucleus_spec *spec, uint32_t first) {
 
 static void apply_op(struct nucleus_spec *spec, uint32_t i) {
     const struct nucleus_op *op = &spec->ops[i];
+    if ((int32_t)i == spec->skip_step)
+        return;
     int inject_fault = (int32_t)i == spec->fault_step;
     if (inject_fault && op->kind != NUCLEUS_OP_PIVOT_ROOT)
         nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_FAULT_INJECTED, EIO, NUCLEUS_EXIT_SETUP_FAILED);
@@ -330,6 +347,9 @@ static void apply_op(struct nucleus_spec *spec, uint32_t i) {
         break;
     case NUCLEUS_OP_JOIN_CGROUP:
         do_join_cgroup(spec, i);
+        break;
+    case NUCLEUS_OP_AUDIT_POINT:
+        do_audit_point(spec, i);
         break;
     default:
         nucleus_fail(spec, (int32_t)i, NUCLEUS_SYS_NONE, EINVAL, NUCLEUS_EXIT_SETUP_FAILED);

@@ -29,7 +29,10 @@ final class LaunchSpec {
     private let envp: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let groups: UnsafeMutablePointer<UInt32>
 
-    init(plan: Plan, faultStep: Int32, detachedTrees: [Int: Int32] = [:], seccompProgram: [UInt8] = [])
+    init(
+        plan: Plan, faultStep: Int32, skipStep: Int32 = -1, detachedTrees: [Int: Int32] = [:],
+        seccompProgram: [UInt8] = []
+    )
         throws(NucleusError)
     {
         let limits = plan.resources?.rlimits ?? []
@@ -72,6 +75,7 @@ final class LaunchSpec {
         spec.n_ops = UInt32(plan.setup.count)
         spec.root_path = UnsafePointer(copy(Self.assemblyRoot))
         spec.fault_step = faultStep
+        spec.skip_step = skipStep
         spec.setgroups_allowed = plan.idMapping.setgroupsAllowed ? 1 : 0
         spec.argv = UnsafePointer(argv)
         spec.envp = UnsafePointer(envp)
@@ -237,6 +241,7 @@ final class LaunchSpec {
         case .loopbackUp: op.kind = UInt32(NUCLEUS_OP_LOOPBACK_UP.rawValue)
         case .timeOffsets: op.kind = UInt32(NUCLEUS_OP_TIME_OFFSETS.rawValue)
         case .joinCgroup: op.kind = UInt32(NUCLEUS_OP_JOIN_CGROUP.rawValue)
+        case .auditMounts: op.kind = UInt32(NUCLEUS_OP_AUDIT_POINT.rawValue)
         }
         return op
     }

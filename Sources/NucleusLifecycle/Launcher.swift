@@ -60,6 +60,7 @@ public struct Launcher {
         defer { close(signalFD) }
 
         let faultStep: Int32 = if case .setupStep(let index) = fault { Int32(index) } else { -1 }
+        let skipStep: Int32 = if case .skipStep(let index) = fault { Int32(index) } else { -1 }
         if let root = plan.attestedRootfs { try RootfsAttestation.verify(root) }
         let trees = try PreparedTrees(plan: plan, tamperWithContext: fault == .contextTamper)
         defer { trees.close() }
@@ -72,7 +73,8 @@ public struct Launcher {
             try SeccompCache.program(for: policy, compile: SeccompCompiler.compile)
         }
         let spec = try LaunchSpec(
-            plan: trees.plan, faultStep: faultStep, detachedTrees: trees.trees, seccompProgram: seccompProgram ?? [])
+            plan: trees.plan, faultStep: faultStep, skipStep: skipStep, detachedTrees: trees.trees,
+            seccompProgram: seccompProgram ?? [])
         let tracer = try traceSocket(spec)
         if let cgroup, cgroup.unifiedFD >= 0 { spec.setCgroup(cgroup.unifiedFD) }
         var pidfd: Int32 = -1
@@ -99,6 +101,7 @@ public struct Launcher {
                 }
                 if cgroup.plan.version == .v1 { try child.release() }
             }
+            try auditMounts(child)
         } catch {
             child.kill()
             _ = child.waitForExit()
@@ -144,6 +147,23 @@ extension Launcher {
         if let path = plan.resources?.statsJSON {
             try StatsReport(stats: cgroup.stats, wallSeconds: Self.now() - started, oomKills: cgroup.oomKills).write(
                 to: path)
+        }
+    }
+
+    /// Production: once the child reports it reached its audit step, check
+    /// its mounts against the plan and let it go on only if they match.
+    func auditMounts(_ child: ContainerInit) throws(NucleusError) {
+        guard let index = plan.setup.firstIndex(where: { $0.kind == .auditMounts }) else { return }
+        while true {
+            switch child.readErrorPipe() {
+            case .interrupted: continue
+            case .endOfFile: throw NucleusError("the container's init ended before the mount audit")
+            case .failure(let record) where record.step == Int32(index) && record.errno == 0:
+                try MountAudit.check(plan: plan, pid: child.pid)
+                try child.release()
+                return
+            case .failure(let record): throw record.error(in: plan)
+            }
         }
     }
 

@@ -14,6 +14,7 @@ public struct SetupStep: Sendable, Equatable, Codable {
         case loopbackUp = "loopback-up"
         case timeOffsets = "time-offsets"
         case joinCgroup = "join-cgroup"
+        case auditMounts = "audit-mounts"
     }
 
     public var kind: Kind
@@ -157,6 +158,8 @@ extension SetupStep {
             return "set hostname \(data ?? "")"
         case .loopbackUp:
             return "bring up lo"
+        case .auditMounts:
+            return "wait while the host side audits every mount's flags against this plan"
         case .joinCgroup:
             return "wait until the host side has moved init into its cgroups, then a new cgroup namespace"
         case .timeOffsets:

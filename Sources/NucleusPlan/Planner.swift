@@ -70,6 +70,7 @@ public enum Planner {
             chrootFallback: request.allowChrootFallback, userMounts: requested.steps, cgroup: resources.plan.cgroup)
         layout.hidePids = request.serviceMode == .production
         setup += layout.steps(host: host)
+        if request.serviceMode == .production { setup.append(SetupStep(kind: .auditMounts, target: "")) }
 
         var process = ProcessPlan(
             argv: request.command, environment: environment.visible, sensitiveEnvironment: environment.sensitive,

@@ -93,6 +93,28 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
     }
 
+    /// The hook skips a setup step; production's audit must notice before the workload runs.
+    @Test(arguments: [
+        ("set-attributes:/", "mount audit: / is mounted", "the plan requires ro"),
+        ("mount:/proc", "mount audit: /proc is not mounted", "the plan mounts it"),
+    ])
+    func theMountAuditRefusesASetupThatDiffersFromThePlan(_ skipped: String, _ what: String, _ why: String) throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["NUCLEUS_FAULT_STEP"] = "skip:" + skipped
+        let mountsBefore = try HostState.mountTable()
+        let result = try NucleusBinary.run(
+            ["run"] + Self.production + ["--", "/bin/sh", "-c", "echo RAN"], environment: environment)
+        #expect(result.status == 125)
+        #expect(!result.stdout.contains("RAN"))
+        #expect(result.stderr.lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(what) && result.stderr.contains(why), "\(result.stderr)")
+        #expect(try HostState.mountTable() == mountsBefore)
+        // Agent mode does not audit: the same skipped step goes unnoticed there.
+        let agent = try NucleusBinary.run(
+            ["run", "--rootfs", Self.rootfs, "--", "/bin/sh", "-c", "echo RAN"], environment: environment)
+        #expect(agent.stdout == "RAN\n")
+    }
+
     @Test func productionRunsFromItsRootfsWithHiddenPids() throws {
         let result = try NucleusBinary.run(
             ["run"] + Self.production + [

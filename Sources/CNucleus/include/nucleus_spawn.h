@@ -28,8 +28,10 @@ enum nucleus_op_kind {
     NUCLEUS_OP_SETHOSTNAME = 8,  /* sethostname(data) */
     NUCLEUS_OP_LOOPBACK_UP = 9,  /* bring "lo" up in the new network namespace */
     NUCLEUS_OP_TIME_OFFSETS = 10, /* unshare(CLONE_NEWTIME) and write data to timens_offsets */
-    NUCLEUS_OP_JOIN_CGROUP = 11   /* wait for a second sync byte (the host side has moved us into
+    NUCLEUS_OP_JOIN_CGROUP = 11,  /* wait for a second sync byte (the host side has moved us into
                                      our v1 cgroups), then unshare(CLONE_NEWCGROUP) */
+    NUCLEUS_OP_AUDIT_POINT = 12   /* report {step, 0, 0} on the error pipe, then wait for a sync
+                                     byte: the host side audits our mounts meanwhile */
 };
 
 /* Operation flags. */
@@ -139,6 +141,7 @@ struct nucleus_spec {
     uint32_t n_ops;
     const char *root_path;        /* where the new root is assembled (for NUCLEUS_OP_IN_ROOT) */
     int32_t fault_step;           /* op index that fails on purpose (tests); -1: none */
+    int32_t skip_step;            /* op index skipped on purpose, for the mount audit's tests; -1: none */
 
     int32_t setgroups_allowed;    /* 0 when /proc/pid/setgroups is "deny" (rootless) */
 
