@@ -182,38 +182,26 @@ final class WorkspaceSync {
         switch change.action {
         case .chmod:
             guard let entry = change.staged, let original = change.original else { return }
-            try step {
-                fchmodat(parentFD, name, entry.permissions, 0)
-            } onFailure: {
-                "fchmodat"
-            }
+            try step("fchmodat") { fchmodat(parentFD, name, entry.permissions, 0) }
             journal.append(.chmod(parent: parentFD, name: name, permissions: original.permissions))
         case .delete, .replace, .create:
             if change.action != .create {
                 let backup = ".\(name).nucleus-old-\(token)"
-                try step {
-                    renameat(parentFD, name, parentFD, backup)
-                } onFailure: {
-                    "renameat"
-                }
+                try step("renameat") { renameat(parentFD, name, parentFD, backup) }
                 journal.append(.movedAside(parent: parentFD, name: name, backup: backup))
             }
             if change.action != .delete {
                 let temporary = ".\(name).nucleus-sync-\(token)"
-                try step {
-                    renameat(parentFD, temporary, parentFD, name)
-                } onFailure: {
-                    "renameat"
-                }
+                try step("renameat") { renameat(parentFD, temporary, parentFD, name) }
                 journal.append(.placed(parent: parentFD, temporary: temporary, name: name))
             }
         }
 
-        func step(_ call: () -> Int32, onFailure syscall: () -> String) throws(NucleusError) {
+        func step(_ syscall: String, _ call: () -> Int32) throws(NucleusError) {
             if let limit = failAfterRenames, journal.count >= limit {
                 throw hostError("injected fault (NUCLEUS_FAULT_STEP=workspace-sync)", change.path, EIO)
             }
-            guard call() == 0 else { throw hostError(syscall(), change.path, errno) }
+            guard call() == 0 else { throw hostError(syscall, change.path, errno) }
         }
     }
 

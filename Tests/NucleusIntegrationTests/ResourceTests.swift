@@ -61,21 +61,11 @@ import Testing
     }
 
     @Test func forkFailsWithEAGAINPastThePidLimit() throws {
-        let script = """
-            import os, errno
-            children = []
-            try:
-                for _ in range(50):
-                    pid = os.fork()
-                    if pid == 0:
-                        import time; time.sleep(5); os._exit(0)
-                    children.append(pid)
-                print("no limit")
-            except OSError as error:
-                print("fork failed:", errno.errorcode[error.errno])
-            for pid in children: os.kill(pid, 9)
-            """
-        let result = try NucleusBinary.run(["run", "--pids", "8", "--", "/usr/bin/python3", "-c", script])
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fork-until-refused.py")
+        let result = try NucleusBinary.run([
+            "run", "--pids", "8", "--", "/usr/bin/python3", "-c", try String(contentsOf: script, encoding: .utf8),
+        ])
         #expect(result.stdout == "fork failed: EAGAIN\n", "\(result.stderr)")
     }
 

@@ -44,20 +44,8 @@ status=$?
 [ $status -eq 137 ] && grep -q "out of memory (limit 32M)" "$work/oom"
 check "exceeding --memory is an OOM kill, exit 137, named as such" $? "status $status: $(cat "$work/oom")"
 
-out=$("$NUCLEUS" run --allow-degraded-security --pids 8 -- /usr/bin/python3 -c '
-import os, errno
-children = []
-try:
-    for _ in range(50):
-        pid = os.fork()
-        if pid == 0:
-            import time; time.sleep(20); os._exit(0)
-        children.append(pid)
-    print("no limit")
-except OSError as error:
-    print("fork failed:", errno.errorcode[error.errno])
-for pid in children: os.kill(pid, 9)
-' 2>&1)
+fixtures=$(dirname "$0")/../../Tests/NucleusIntegrationTests/Fixtures
+out=$("$NUCLEUS" run --allow-degraded-security --pids 8 -- /usr/bin/python3 -c "$(cat "$fixtures/fork-until-refused.py")" 2>&1)
 [ "$out" = "fork failed: EAGAIN" ]
 check "fork fails with EAGAIN past --pids" $? "$out"
 
