@@ -120,6 +120,24 @@ enum FastRunParser {
         "--events-jsonl": string { $0.eventsJsonl = $1 },
         "--events-fd": number { $0.eventsFd = $1 },
         "--systemd-credential": string { $0.systemdCredential.append($1) },
+        "--health-cmd": string { $0.healthCmd = $1 },
+        "--health-interval": .value { flags, text in
+            guard let seconds = Double(text) else { return false }
+            flags.healthInterval = seconds
+            return true
+        },
+        "--health-retries": number { $0.healthRetries = $1 },
+        "--health-start-period": .value { flags, text in
+            guard let seconds = Double(text) else { return false }
+            flags.healthStartPeriod = seconds
+            return true
+        },
+        "--health-timeout": .value { flags, text in
+            guard let seconds = Double(text) else { return false }
+            flags.healthTimeout = seconds
+            return true
+        },
+        "--health-exit-on-unhealthy": .flag { $0.healthExitOnUnhealthy = true },
         "--stop-timeout": .value { flags, text in
             guard let seconds = Double(text) else { return false }
             flags.stopTimeout = seconds

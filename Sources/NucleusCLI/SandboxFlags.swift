@@ -70,6 +70,12 @@ struct SandboxFlags: Equatable {
     var eventsJsonl: String?
     var eventsFd: Int32?
     var systemdCredential: [String] = []
+    var healthCmd: String?
+    var healthInterval: Double?
+    var healthRetries: Int?
+    var healthStartPeriod: Double?
+    var healthTimeout: Double?
+    var healthExitOnUnhealthy = false
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -139,6 +145,16 @@ struct SandboxFlags: Equatable {
         }
         request.stopTimeout = stopTimeout ?? 10
         request.verifyRootfsAttestation = verifyRootfsAttestation
+        if let healthCmd {
+            request.health = HealthCheck(
+                command: ["/bin/sh", "-c", healthCmd], interval: healthInterval ?? 30, retries: healthRetries ?? 3,
+                startPeriod: healthStartPeriod ?? 5, timeout: healthTimeout ?? 5, exitOnUnhealthy: healthExitOnUnhealthy
+            )
+        } else if healthInterval != nil || healthRetries != nil || healthStartPeriod != nil || healthTimeout != nil
+            || healthExitOnUnhealthy
+        {
+            throw .invalid("the --health-* options need --health-cmd")
+        }
         for text in systemdCredential { request.systemdCredentials.append(try SystemdCredential(parsing: text)) }
         switch (eventsJsonl, eventsFd) {
         case (let path?, nil): request.events = .path(path)

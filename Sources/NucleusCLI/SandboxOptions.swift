@@ -251,6 +251,25 @@ struct SandboxOptions: ParsableArguments {
             valueName: "name:dest"))
     var systemdCredential: [String] = []
 
+    @Option(
+        help: ArgumentHelp("A health check run inside the container as the workload (sh -c CMD).", valueName: "cmd"))
+    var healthCmd: String?
+
+    @Option(help: ArgumentHelp("Seconds between health checks (default 30).", valueName: "seconds"))
+    var healthInterval: Double?
+
+    @Option(help: ArgumentHelp("Failures in a row that make the container unhealthy (default 3).", valueName: "n"))
+    var healthRetries: Int?
+
+    @Option(help: ArgumentHelp("Seconds during which failures do not count (default 5).", valueName: "seconds"))
+    var healthStartPeriod: Double?
+
+    @Option(help: ArgumentHelp("Seconds before a health check is killed and fails (default 5).", valueName: "seconds"))
+    var healthTimeout: Double?
+
+    @Flag(help: "End the container when it becomes unhealthy.")
+    var healthExitOnUnhealthy = false
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -277,6 +296,8 @@ struct SandboxOptions: ParsableArguments {
             allowDegradedSecurity: allowDegradedSecurity, trustLevel: trustLevel,
             requireKernelLockdown: requireKernelLockdown, stopTimeout: stopTimeout,
             verifyRootfsAttestation: verifyRootfsAttestation, eventsJsonl: eventsJsonl, eventsFd: eventsFd,
-            systemdCredential: systemdCredential, command: command)
+            systemdCredential: systemdCredential, healthCmd: healthCmd, healthInterval: healthInterval,
+            healthRetries: healthRetries, healthStartPeriod: healthStartPeriod, healthTimeout: healthTimeout,
+            healthExitOnUnhealthy: healthExitOnUnhealthy, command: command)
     }
 }

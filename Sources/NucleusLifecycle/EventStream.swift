@@ -41,6 +41,13 @@ final class EventStream {
         ])
     }
 
+    func health(id: String, status: String) {
+        emit([
+            ("event", JSONText.string("health")), ("time", JSONText.string(Self.timestamp())),
+            ("id", JSONText.string(id)), ("status", JSONText.string(status)),
+        ])
+    }
+
     /// `status` is nucleus's exit status; `signal` the one that ended the workload, if any.
     func exit(id: String, status: Int32, oomKills: Int?, stats: String?, cleanupOK: Bool, error: String?) {
         emit([

@@ -111,8 +111,10 @@ public struct Launcher {
             throw error
         }
         events?.start(id: id, pid: pid, cgroup: cgroup?.directories.values.sorted().first, plan: plan)
+        let health = try healthMonitor(child: child, seccompProgram: seccompProgram ?? [], events: events, id: id)
         let outcome = Supervisor(
-            child: child, signalFD: signalFD, tracer: tracer, stopTimeout: plan.process.stopTimeout, logger: logger
+            child: child, signalFD: signalFD, tracer: tracer, stopTimeout: plan.process.stopTimeout, health: health,
+            logger: logger
         ).superviseUntilExit()
         if let tracer, let path = plan.seccomp?.traceLog {
             try tracer.write(to: path)
@@ -165,6 +167,24 @@ extension Launcher {
             case .failure(let record): throw record.error(in: plan)
             }
         }
+    }
+
+    /// `--health-cmd`: the same process spec as the workload's, another argv.
+    func healthMonitor(child: ContainerInit, seccompProgram: [UInt8], events: EventStream?, id: String)
+        throws(NucleusError) -> HealthMonitor?
+    {
+        guard let check = plan.health else { return nil }
+        var healthPlan = plan
+        healthPlan.process.argv = check.command
+        let spec = try LaunchSpec(plan: healthPlan, faultStep: -1, seccompProgram: seccompProgram)
+        let monitor = HealthMonitor(check: check, spec: spec, initPidfd: child.pidfd, now: Self.now())
+        let notice = self.notice
+        monitor.onChange = { status in
+            notice("health: \(status.rawValue)")
+            events?.health(id: id, status: status.rawValue)
+            if status == .unhealthy && check.exitOnUnhealthy { child.kill() }
+        }
+        return monitor
     }
 
     /// Monotonic seconds.

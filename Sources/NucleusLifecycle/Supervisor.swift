@@ -22,6 +22,8 @@ struct Supervisor {
     let tracer: SyscallTracer?
     /// Seconds between a forwarded SIGTERM or SIGINT and SIGKILL (`--stop-timeout`).
     let stopTimeout: Double
+    /// `--health-cmd`: checks started and reaped from this loop.
+    let health: HealthMonitor?
     let logger: Logger
 
     func superviseUntilExit() -> Outcome {
@@ -34,8 +36,17 @@ struct Supervisor {
                 pollfd(fd: child.pidfd, events: Int16(POLLIN), revents: 0),
             ]
             if let tracer, tracer.active { fds.append(pollfd(fd: tracer.pollFD, events: Int16(POLLIN), revents: 0)) }
-            let wait = killAt.map { Int32(max(0, ($0 - Launcher.now()) * 1000).rounded(.up)) } ?? -1
+            let healthSlot = fds.count
+            if let health, health.pollFD >= 0 {
+                fds.append(pollfd(fd: health.pollFD, events: Int16(POLLIN), revents: 0))
+            }
+            let due = [killAt, health?.dueAt].compactMap { $0 }.min()
+            let wait = due.map { Int32(max(0, ($0 - Launcher.now()) * 1000).rounded(.up)) } ?? -1
             let ready = poll(&fds, nfds_t(fds.count), wait)
+            if let health {
+                if fds.count > healthSlot, fds[healthSlot].revents != 0 { health.checkEnded(now: Launcher.now()) }
+                health.tick(now: Launcher.now())
+            }
             if ready == 0, let deadline = killAt, Launcher.now() >= deadline {
                 logger.warning("the workload outlived --stop-timeout \(stopTimeout) s after SIGTERM: killing it")
                 child.kill()
@@ -43,7 +54,7 @@ struct Supervisor {
                 continue
             }
             if ready < 0 { continue }
-            if fds.count > 3, fds[3].revents != 0 { tracer?.handle(revents: fds[3].revents) }
+            if tracer?.active == true, fds.count > 3, fds[3].revents != 0 { tracer?.handle(revents: fds[3].revents) }
             if fds[0].revents != 0 {
                 switch child.readErrorPipe() {
                 case .failure(let record): failure = failure ?? record

@@ -21,6 +21,7 @@ public struct Plan: Sendable, Equatable, Codable {
     public var attestedRootfs: String?
     /// `--events-jsonl` / `--events-fd`.
     public var events: EventsTarget?
+    public var health: HealthCheck?
 
     public init(
         mode: String, name: String?, hostname: String, namespaces: [Namespace], idMapping: IDMapping,

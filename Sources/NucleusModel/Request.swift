@@ -48,6 +48,7 @@ public struct Request: Sendable, Equatable, Codable {
     public var verifyRootfsAttestation: Bool
     public var events: EventsTarget?
     public var systemdCredentials: [SystemdCredential]
+    public var health: HealthCheck?
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -93,6 +94,7 @@ public struct Request: Sendable, Equatable, Codable {
         verifyRootfsAttestation = false
         events = nil
         systemdCredentials = []
+        health = nil
     }
 }
 

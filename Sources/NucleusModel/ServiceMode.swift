@@ -37,3 +37,27 @@ public enum KernelLockdown: String, Sendable, Equatable, Codable, CaseIterable, 
         self.init(rawValue: String(text[text.index(after: open)..<close]))
     }
 }
+
+/// `--health-cmd` and its timing: a command run inside the container, as the workload.
+public struct HealthCheck: Sendable, Equatable, Codable {
+    /// The argv (`/bin/sh -c CMD`).
+    public var command: [String]
+    public var interval: Double
+    public var retries: Int
+    public var startPeriod: Double
+    public var timeout: Double
+    /// `--health-exit-on-unhealthy`: end the container when it turns unhealthy.
+    public var exitOnUnhealthy: Bool
+
+    public init(
+        command: [String], interval: Double = 30, retries: Int = 3, startPeriod: Double = 5, timeout: Double = 5,
+        exitOnUnhealthy: Bool = false
+    ) {
+        self.command = command
+        self.interval = interval
+        self.retries = retries
+        self.startPeriod = startPeriod
+        self.timeout = timeout
+        self.exitOnUnhealthy = exitOnUnhealthy
+    }
+}

@@ -102,6 +102,12 @@ public enum Planner {
         plan.capabilities = capabilities.sets
         plan.resources = resources.plan
         plan.events = request.events
+        if let health = request.health {
+            guard health.interval > 0, health.timeout > 0, health.startPeriod >= 0, health.retries >= 1 else {
+                throw .invalid("--health-interval and --health-timeout must be above 0, --health-retries at least 1")
+            }
+            plan.health = health
+        }
         if case .descriptor(let fd) = request.events, fd < 3 + Int32(request.preserveFDs) {
             throw .invalid("--events-fd \(fd): use a descriptor above 2 and above those --preserve-fds passes on")
         }

@@ -238,6 +238,12 @@ int nucleus_receive_fd(int socket);
 int nucleus_notif_receive(int listener, int32_t *nr, uint32_t *pid, uint64_t *id);
 int nucleus_notif_continue(int listener, uint64_t id);
 
+/* Health checks (health.c): run spec's argv inside the container whose init
+ * is init_pidfd, as the workload would run. Returns the host pid of a child
+ * that exits with the command's status (128+N if killed by N), setting
+ * *pidfd; or -errno. Its stdin, stdout and stderr are /dev/null. */
+pid_t nucleus_spawn_in_container(const struct nucleus_spec *spec, int init_pidfd, int *pidfd);
+
 /* Thin wrappers for system calls glibc 2.36 does not expose. */
 int nucleus_pidfd_send_signal(int pidfd, int sig);
 int nucleus_wait_pidfd(int pidfd, int *status_code, int *signaled);
