@@ -1,5 +1,5 @@
 /*
- * Health checks run inside the running container, never as host root: a
+ * Health and readiness checks run inside the running container, never as host root: a
  * child of the host side joins every namespace of the container's init
  * (setns on its pidfd), forks once more so the command is inside the pid
  * namespace too, and that grandchild becomes the workload would: rlimits,
@@ -10,11 +10,16 @@
 #include "raw_syscalls.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,4 +62,46 @@ pid_t nucleus_spawn_in_container(const struct nucleus_spec *spec, int init_pidfd
     if (pid == 0)
         run_joined(spec, init_pidfd);
     return pid < 0 ? -errno : (pid_t)pid;
+}
+
+pid_t nucleus_probe_tcp_in_container(int init_pidfd, uint16_t port, int *pidfd) {
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = CLONE_PIDFD;
+    args.pidfd = (uint64_t)(uintptr_t)pidfd;
+    args.exit_signal = SIGCHLD;
+    long pid = nucleus_clone3(&args);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (setns(init_pidfd, CLONE_NEWNET) < 0)
+            _exit(2);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in address;
+        memset(&address, 0, sizeof address);
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        _exit(fd >= 0 && connect(fd, (struct sockaddr *)&address, sizeof address) == 0 ? 0 : 1);
+    }
+    return pid < 0 ? -errno : (pid_t)pid;
+}
+
+int nucleus_sd_notify(const char *socket_path, const char *message) {
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    size_t length = strlen(socket_path);
+    if (length == 0 || length >= sizeof address.sun_path)
+        return -EINVAL;
+    memcpy(address.sun_path, socket_path, length);
+    if (address.sun_path[0] == '@')
+        address.sun_path[0] = '\0';
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    ssize_t sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&address,
+                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length));
+    int rc = sent < 0 ? -errno : 0;
+    close(fd);
+    return rc;
 }

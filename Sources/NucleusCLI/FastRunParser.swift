@@ -138,6 +138,9 @@ enum FastRunParser {
             return true
         },
         "--health-exit-on-unhealthy": .flag { $0.healthExitOnUnhealthy = true },
+        "--readiness-exec": string { $0.readinessExec = $1 },
+        "--readiness-tcp": number { $0.readinessTcp = $1 },
+        "--sd-notify": .flag { $0.sdNotify = true },
         "--stop-timeout": .value { flags, text in
             guard let seconds = Double(text) else { return false }
             flags.stopTimeout = seconds

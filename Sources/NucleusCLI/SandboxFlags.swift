@@ -76,6 +76,9 @@ struct SandboxFlags: Equatable {
     var healthStartPeriod: Double?
     var healthTimeout: Double?
     var healthExitOnUnhealthy = false
+    var readinessExec: String?
+    var readinessTcp: UInt16?
+    var sdNotify = false
     var command: [String] = []
 
     func request() throws(NucleusError) -> Request {
@@ -155,6 +158,13 @@ struct SandboxFlags: Equatable {
         {
             throw .invalid("the --health-* options need --health-cmd")
         }
+        switch (readinessExec, readinessTcp) {
+        case (let command?, nil): request.readiness = .exec(["/bin/sh", "-c", command])
+        case (nil, let port?): request.readiness = .tcp(port)
+        case (nil, nil): break
+        case (_?, _?): throw .invalid("give --readiness-exec or --readiness-tcp, not both")
+        }
+        request.sdNotify = sdNotify
         for text in systemdCredential { request.systemdCredentials.append(try SystemdCredential(parsing: text)) }
         switch (eventsJsonl, eventsFd) {
         case (let path?, nil): request.events = .path(path)

@@ -270,6 +270,16 @@ struct SandboxOptions: ParsableArguments {
     @Flag(help: "End the container when it becomes unhealthy.")
     var healthExitOnUnhealthy = false
 
+    @Option(help: ArgumentHelp("Ready once this command succeeds inside the container (sh -c CMD).", valueName: "cmd"))
+    var readinessExec: String?
+
+    @Option(
+        help: ArgumentHelp("Ready once the container's 127.0.0.1:PORT accepts a TCP connection.", valueName: "port"))
+    var readinessTcp: UInt16?
+
+    @Flag(help: "Tell the caller's $NOTIFY_SOCKET READY=1 when readiness is reached (systemd Type=notify).")
+    var sdNotify = false
+
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -298,6 +308,7 @@ struct SandboxOptions: ParsableArguments {
             verifyRootfsAttestation: verifyRootfsAttestation, eventsJsonl: eventsJsonl, eventsFd: eventsFd,
             systemdCredential: systemdCredential, healthCmd: healthCmd, healthInterval: healthInterval,
             healthRetries: healthRetries, healthStartPeriod: healthStartPeriod, healthTimeout: healthTimeout,
-            healthExitOnUnhealthy: healthExitOnUnhealthy, command: command)
+            healthExitOnUnhealthy: healthExitOnUnhealthy, readinessExec: readinessExec, readinessTcp: readinessTcp,
+            sdNotify: sdNotify, command: command)
     }
 }

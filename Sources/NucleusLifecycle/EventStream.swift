@@ -41,6 +41,13 @@ final class EventStream {
         ])
     }
 
+    func ready(id: String) {
+        emit([
+            ("event", JSONText.string("ready")), ("time", JSONText.string(Self.timestamp())),
+            ("id", JSONText.string(id)),
+        ])
+    }
+
     func health(id: String, status: String) {
         emit([
             ("event", JSONText.string("health")), ("time", JSONText.string(Self.timestamp())),

@@ -112,8 +112,10 @@ public struct Launcher {
         }
         events?.start(id: id, pid: pid, cgroup: cgroup?.directories.values.sorted().first, plan: plan)
         let health = try healthMonitor(child: child, seccompProgram: seccompProgram ?? [], events: events, id: id)
+        let readiness = try readinessMonitor(child: child, seccompProgram: seccompProgram ?? [], events: events, id: id)
         let outcome = Supervisor(
             child: child, signalFD: signalFD, tracer: tracer, stopTimeout: plan.process.stopTimeout, health: health,
+            readiness: readiness,
             logger: logger
         ).superviseUntilExit()
         if let tracer, let path = plan.seccomp?.traceLog {
@@ -183,6 +185,28 @@ extension Launcher {
             notice("health: \(status.rawValue)")
             events?.health(id: id, status: status.rawValue)
             if status == .unhealthy && check.exitOnUnhealthy { child.kill() }
+        }
+        return monitor
+    }
+
+    /// `--readiness-*`: once ready, an events record and, with `--sd-notify`, READY=1 to the caller.
+    func readinessMonitor(child: ContainerInit, seccompProgram: [UInt8], events: EventStream?, id: String)
+        throws(NucleusError) -> ReadinessMonitor?
+    {
+        guard let readiness = plan.readiness else { return nil }
+        var probePlan = plan
+        if case .exec(let argv) = readiness { probePlan.process.argv = argv }
+        let spec = try LaunchSpec(plan: probePlan, faultStep: -1, seccompProgram: seccompProgram)
+        let monitor = ReadinessMonitor(readiness: readiness, spec: spec, initPidfd: child.pidfd, now: Self.now())
+        let notifySocket = plan.notifySocket
+        let logger = self.logger
+        monitor.onReady = {
+            logger.info("the workload is ready")
+            events?.ready(id: id)
+            if let notifySocket {
+                let rc = nucleus_sd_notify(notifySocket, "READY=1\nSTATUS=workload ready\n")
+                if rc < 0 { logger.warning("sd_notify to \(notifySocket) failed", metadata: ["errno": "\(-rc)"]) }
+            }
         }
         return monitor
     }

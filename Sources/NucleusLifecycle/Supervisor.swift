@@ -24,6 +24,8 @@ struct Supervisor {
     let stopTimeout: Double
     /// `--health-cmd`: checks started and reaped from this loop.
     let health: HealthMonitor?
+    /// `--readiness-*`: probes started and reaped from this loop.
+    let readiness: ReadinessMonitor?
     let logger: Logger
 
     func superviseUntilExit() -> Outcome {
@@ -40,12 +42,25 @@ struct Supervisor {
             if let health, health.pollFD >= 0 {
                 fds.append(pollfd(fd: health.pollFD, events: Int16(POLLIN), revents: 0))
             }
-            let due = [killAt, health?.dueAt].compactMap { $0 }.min()
+            let readinessSlot = fds.count
+            if let readiness, readiness.pollFD >= 0 {
+                fds.append(pollfd(fd: readiness.pollFD, events: Int16(POLLIN), revents: 0))
+            }
+            let due = [killAt, health?.dueAt, readiness?.dueAt].compactMap { $0 }.min()
             let wait = due.map { Int32(max(0, ($0 - Launcher.now()) * 1000).rounded(.up)) } ?? -1
             let ready = poll(&fds, nfds_t(fds.count), wait)
             if let health {
-                if fds.count > healthSlot, fds[healthSlot].revents != 0 { health.checkEnded(now: Launcher.now()) }
+                let slotUsed = health.pollFD >= 0
+                if slotUsed, fds.count > healthSlot, fds[healthSlot].revents != 0 {
+                    health.checkEnded(now: Launcher.now())
+                }
                 health.tick(now: Launcher.now())
+            }
+            if let readiness {
+                if readiness.pollFD >= 0, fds.count > readinessSlot, fds[readinessSlot].revents != 0 {
+                    readiness.probeEnded(now: Launcher.now())
+                }
+                readiness.tick(now: Launcher.now())
             }
             if ready == 0, let deadline = killAt, Launcher.now() >= deadline {
                 logger.warning("the workload outlived --stop-timeout \(stopTimeout) s after SIGTERM: killing it")

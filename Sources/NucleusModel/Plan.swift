@@ -22,6 +22,9 @@ public struct Plan: Sendable, Equatable, Codable {
     /// `--events-jsonl` / `--events-fd`.
     public var events: EventsTarget?
     public var health: HealthCheck?
+    public var readiness: Readiness?
+    /// The caller's `$NOTIFY_SOCKET`, told READY=1 when readiness is reached.
+    public var notifySocket: String?
 
     public init(
         mode: String, name: String?, hostname: String, namespaces: [Namespace], idMapping: IDMapping,

@@ -49,6 +49,9 @@ public struct Request: Sendable, Equatable, Codable {
     public var events: EventsTarget?
     public var systemdCredentials: [SystemdCredential]
     public var health: HealthCheck?
+    public var readiness: Readiness?
+    /// `--sd-notify`: relay READY=1 to the caller's `$NOTIFY_SOCKET` once ready.
+    public var sdNotify: Bool
 
     public static let defaultHome = "/home/agent"
     public static let defaultUsernsBase: UInt32 = 100_000
@@ -95,6 +98,8 @@ public struct Request: Sendable, Equatable, Codable {
         events = nil
         systemdCredentials = []
         health = nil
+        readiness = nil
+        sdNotify = false
     }
 }
 

@@ -61,3 +61,11 @@ public struct HealthCheck: Sendable, Equatable, Codable {
         self.exitOnUnhealthy = exitOnUnhealthy
     }
 }
+
+/// When the workload counts as ready: a command that succeeds inside the
+/// container (`--readiness-exec`) or a TCP port on its loopback that accepts
+/// (`--readiness-tcp`). Probed every 100 ms until it holds.
+public enum Readiness: Sendable, Equatable, Codable {
+    case exec([String])
+    case tcp(UInt16)
+}

@@ -102,6 +102,16 @@ public enum Planner {
         plan.capabilities = capabilities.sets
         plan.resources = resources.plan
         plan.events = request.events
+        plan.readiness = request.readiness
+        if request.sdNotify {
+            guard let socket = host.environmentValue("NOTIFY_SOCKET"), !socket.isEmpty else {
+                throw .invalid("--sd-notify: $NOTIFY_SOCKET is not set (run under systemd with Type=notify)")
+            }
+            guard request.readiness != nil else {
+                throw .invalid("--sd-notify needs --readiness-exec or --readiness-tcp to know when to say READY=1")
+            }
+            plan.notifySocket = socket
+        }
         if let health = request.health {
             guard health.interval > 0, health.timeout > 0, health.startPeriod >= 0, health.retries >= 1 else {
                 throw .invalid("--health-interval and --health-timeout must be above 0, --health-retries at least 1")

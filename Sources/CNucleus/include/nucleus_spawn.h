@@ -244,6 +244,15 @@ int nucleus_notif_continue(int listener, uint64_t id);
  * *pidfd; or -errno. Its stdin, stdout and stderr are /dev/null. */
 pid_t nucleus_spawn_in_container(const struct nucleus_spec *spec, int init_pidfd, int *pidfd);
 
+/* --readiness-tcp: a child in the container's network namespace that exits 0
+ * if 127.0.0.1:port accepts a connection, 1 if not. Returns its pid (and
+ * *pidfd) or -errno. */
+pid_t nucleus_probe_tcp_in_container(int init_pidfd, uint16_t port, int *pidfd);
+
+/* sd_notify: send `message` as one datagram to $NOTIFY_SOCKET's address
+ * (a path, or "@name" for the abstract namespace). 0 or -errno. */
+int nucleus_sd_notify(const char *socket_path, const char *message);
+
 /* Thin wrappers for system calls glibc 2.36 does not expose. */
 int nucleus_pidfd_send_signal(int pidfd, int sig);
 int nucleus_wait_pidfd(int pidfd, int *status_code, int *signaled);
