@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,4 +105,23 @@ int nucleus_sd_notify(const char *socket_path, const char *message) {
     int rc = sent < 0 ? -errno : 0;
     close(fd);
     return rc;
+}
+
+int nucleus_notify_socket(const char *path) {
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    size_t length = strlen(path);
+    if (length == 0 || length >= sizeof address.sun_path)
+        return -EINVAL;
+    memcpy(address.sun_path, path, length);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -errno;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0 || chmod(path, 0777) < 0) {
+        int saved = errno;
+        close(fd);
+        return -saved;
+    }
+    return fd;
 }

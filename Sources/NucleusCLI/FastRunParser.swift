@@ -141,6 +141,7 @@ enum FastRunParser {
         "--readiness-exec": string { $0.readinessExec = $1 },
         "--readiness-tcp": number { $0.readinessTcp = $1 },
         "--sd-notify": .flag { $0.sdNotify = true },
+        "--readiness-sd-notify": .flag { $0.readinessSdNotify = true },
         "--stop-timeout": .value { flags, text in
             guard let seconds = Double(text) else { return false }
             flags.stopTimeout = seconds

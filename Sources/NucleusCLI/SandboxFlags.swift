@@ -78,6 +78,7 @@ struct SandboxFlags: Equatable {
     var healthExitOnUnhealthy = false
     var readinessExec: String?
     var readinessTcp: UInt16?
+    var readinessSdNotify = false
     var sdNotify = false
     var command: [String] = []
 
@@ -158,11 +159,12 @@ struct SandboxFlags: Equatable {
         {
             throw .invalid("the --health-* options need --health-cmd")
         }
-        switch (readinessExec, readinessTcp) {
-        case (let command?, nil): request.readiness = .exec(["/bin/sh", "-c", command])
-        case (nil, let port?): request.readiness = .tcp(port)
-        case (nil, nil): break
-        case (_?, _?): throw .invalid("give --readiness-exec or --readiness-tcp, not both")
+        switch (readinessExec, readinessTcp, readinessSdNotify) {
+        case (let command?, nil, false): request.readiness = .exec(["/bin/sh", "-c", command])
+        case (nil, let port?, false): request.readiness = .tcp(port)
+        case (nil, nil, true): request.readiness = .sdNotify
+        case (nil, nil, false): break
+        default: throw .invalid("give one of --readiness-exec, --readiness-tcp and --readiness-sd-notify")
         }
         request.sdNotify = sdNotify
         for text in systemdCredential { request.systemdCredentials.append(try SystemdCredential(parsing: text)) }

@@ -277,6 +277,9 @@ struct SandboxOptions: ParsableArguments {
         help: ArgumentHelp("Ready once the container's 127.0.0.1:PORT accepts a TCP connection.", valueName: "port"))
     var readinessTcp: UInt16?
 
+    @Flag(help: "Ready when the workload sends READY=1 to the $NOTIFY_SOCKET nucleus gives it.")
+    var readinessSdNotify = false
+
     @Flag(help: "Tell the caller's $NOTIFY_SOCKET READY=1 when readiness is reached (systemd Type=notify).")
     var sdNotify = false
 
@@ -309,6 +312,6 @@ struct SandboxOptions: ParsableArguments {
             systemdCredential: systemdCredential, healthCmd: healthCmd, healthInterval: healthInterval,
             healthRetries: healthRetries, healthStartPeriod: healthStartPeriod, healthTimeout: healthTimeout,
             healthExitOnUnhealthy: healthExitOnUnhealthy, readinessExec: readinessExec, readinessTcp: readinessTcp,
-            sdNotify: sdNotify, command: command)
+            readinessSdNotify: readinessSdNotify, sdNotify: sdNotify, command: command)
     }
 }

@@ -112,7 +112,8 @@ public struct Launcher {
         }
         events?.start(id: id, pid: pid, cgroup: cgroup?.directories.values.sorted().first, plan: plan)
         let health = try healthMonitor(child: child, seccompProgram: seccompProgram ?? [], events: events, id: id)
-        let readiness = try readinessMonitor(child: child, seccompProgram: seccompProgram ?? [], events: events, id: id)
+        let readiness = try readinessMonitor(
+            child: child, seccompProgram: seccompProgram ?? [], endpoint: trees.notify, events: events, id: id)
         let outcome = Supervisor(
             child: child, signalFD: signalFD, tracer: tracer, stopTimeout: plan.process.stopTimeout, health: health,
             readiness: readiness,
@@ -190,14 +191,15 @@ extension Launcher {
     }
 
     /// `--readiness-*`: once ready, an events record and, with `--sd-notify`, READY=1 to the caller.
-    func readinessMonitor(child: ContainerInit, seccompProgram: [UInt8], events: EventStream?, id: String)
-        throws(NucleusError) -> ReadinessMonitor?
-    {
+    func readinessMonitor(
+        child: ContainerInit, seccompProgram: [UInt8], endpoint: NotifyEndpoint?, events: EventStream?, id: String
+    ) throws(NucleusError) -> ReadinessMonitor? {
         guard let readiness = plan.readiness else { return nil }
         var probePlan = plan
         if case .exec(let argv) = readiness { probePlan.process.argv = argv }
         let spec = try LaunchSpec(plan: probePlan, faultStep: -1, seccompProgram: seccompProgram)
-        let monitor = ReadinessMonitor(readiness: readiness, spec: spec, initPidfd: child.pidfd, now: Self.now())
+        let monitor = ReadinessMonitor(
+            readiness: readiness, spec: spec, initPidfd: child.pidfd, endpoint: endpoint, now: Self.now())
         let notifySocket = plan.notifySocket
         let logger = self.logger
         monitor.onReady = {

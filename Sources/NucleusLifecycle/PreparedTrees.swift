@@ -17,6 +17,8 @@ final class PreparedTrees {
     private(set) var trees: [Int: Int32] = [:]
     /// The copy-in-out workspace, synced back by the launcher after exit.
     private(set) var staging: WorkspaceStaging?
+    /// `--readiness-sd-notify`: the socket the workload sends READY=1 to.
+    private(set) var notify: NotifyEndpoint?
     /// The plan to launch: a staged workspace's bind takes its source from the staging copy.
     private(set) var plan: Plan
 
@@ -26,7 +28,11 @@ final class PreparedTrees {
         for placeholder in plan.setup.compactMap(\.hostPlaceholder) { try Self.create(placeholder) }
         for (index, step) in plan.setup.enumerated() {
             do throws(NucleusError) {
-                if let staged = step.stagedWorkspace {
+                if step.notifyDirectory {
+                    let endpoint = try NotifyEndpoint()
+                    notify = endpoint
+                    self.plan.setup[index].source = endpoint.directory
+                } else if let staged = step.stagedWorkspace {
                     let staging = try WorkspaceStaging(staged)
                     self.staging = staging
                     self.plan.setup[index].source = staging.tree
@@ -87,5 +93,7 @@ final class PreparedTrees {
         trees = [:]
         staging?.discard()
         staging = nil
+        notify?.close()
+        notify = nil
     }
 }

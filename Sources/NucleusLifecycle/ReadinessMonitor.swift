@@ -18,33 +18,48 @@ final class ReadinessMonitor {
     private let initPidfd: Int32
     private var running: Int32 = -1
     private var nextRun: Double
+    /// `--readiness-sd-notify`: no probes, the workload says it.
+    private let endpoint: NotifyEndpoint?
     private(set) var ready = false
     var onReady: () -> Void = {}
 
-    init(readiness: Readiness, spec: LaunchSpec, initPidfd: Int32, now: Double) {
+    init(readiness: Readiness, spec: LaunchSpec, initPidfd: Int32, endpoint: NotifyEndpoint?, now: Double) {
         self.readiness = readiness
         self.spec = spec
         self.initPidfd = initPidfd
+        self.endpoint = endpoint
         nextRun = now
     }
 
     deinit { if running >= 0 { close(running) } }
 
-    var pollFD: Int32 { running }
-    var dueAt: Double? { ready || running >= 0 ? nil : nextRun }
+    var pollFD: Int32 {
+        if let endpoint { return ready ? -1 : endpoint.fd }
+        return running
+    }
+
+    var dueAt: Double? { ready || running >= 0 || endpoint != nil ? nil : nextRun }
 
     func tick(now: Double) {
-        guard !ready, running < 0, now >= nextRun else { return }
+        guard !ready, running < 0, endpoint == nil, now >= nextRun else { return }
         var pidfd: Int32 = -1
         let pid: pid_t
         switch readiness {
         case .exec: pid = spec.withSpec { nucleus_spawn_in_container($0, initPidfd, &pidfd) }
         case .tcp(let port): pid = nucleus_probe_tcp_in_container(initPidfd, port, &pidfd)
+        case .sdNotify: return
         }
         if pid > 0 { running = pidfd } else { nextRun = now + Self.interval }
     }
 
     func probeEnded(now: Double) {
+        if let endpoint {
+            if !ready && endpoint.readReady() {
+                ready = true
+                onReady()
+            }
+            return
+        }
         guard running >= 0 else { return }
         var code: Int32 = 0
         var signaled: Int32 = 0

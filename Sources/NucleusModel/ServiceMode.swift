@@ -64,8 +64,14 @@ public struct HealthCheck: Sendable, Equatable, Codable {
 
 /// When the workload counts as ready: a command that succeeds inside the
 /// container (`--readiness-exec`) or a TCP port on its loopback that accepts
-/// (`--readiness-tcp`). Probed every 100 ms until it holds.
+/// (`--readiness-tcp`), probed every 100 ms until it holds; or the workload
+/// itself sending READY=1 to `$NOTIFY_SOCKET` (`--readiness-sd-notify`).
 public enum Readiness: Sendable, Equatable, Codable {
     case exec([String])
     case tcp(UInt16)
+    case sdNotify
+
+    /// Where the workload finds its notify socket.
+    public static let notifyDirectory = "/run/nucleus-notify"
+    public static let notifySocket = notifyDirectory + "/notify.sock"
 }

@@ -51,6 +51,9 @@ public struct SetupStep: Sendable, Equatable, Codable {
     /// Created on the host before clone, so this step finds it in place: the
     /// child cannot create it through an idmapped mount unless the workload is root.
     public var hostPlaceholder: HostPlaceholder?
+    /// `--readiness-sd-notify`: bind the host side's notify socket directory,
+    /// made just before clone, instead of `source`.
+    public var notifyDirectory = false
 
     public init(
         kind: Kind, target: String, source: String? = nil, sourceInContainer: Bool = false,

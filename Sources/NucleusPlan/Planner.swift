@@ -103,12 +103,28 @@ public enum Planner {
         plan.resources = resources.plan
         plan.events = request.events
         plan.readiness = request.readiness
+        if request.readiness == .sdNotify {
+            plan.process.environment.append("NOTIFY_SOCKET=\(Readiness.notifySocket)")
+            var bind = SetupStep.bind(
+                host: "/run/nucleus-notify-XXXXXX", at: Readiness.notifyDirectory, options: [.noSuid, .noDev, .noExec])
+            bind.notifyDirectory = true
+            bind.resolveInRoot = true
+            bind.recursive = false
+            let directories = (ContainerPath.ancestors(of: Readiness.notifyDirectory) + [Readiness.notifyDirectory]).map
+            {
+                var step = SetupStep.directory($0)
+                step.resolveInRoot = true
+                return step
+            }
+            let pivot = plan.setup.firstIndex { $0.kind == .pivotRoot } ?? plan.setup.count
+            plan.setup.insert(contentsOf: directories + [bind], at: pivot)
+        }
         if request.sdNotify {
             guard let socket = host.environmentValue("NOTIFY_SOCKET"), !socket.isEmpty else {
                 throw .invalid("--sd-notify: $NOTIFY_SOCKET is not set (run under systemd with Type=notify)")
             }
             guard request.readiness != nil else {
-                throw .invalid("--sd-notify needs --readiness-exec or --readiness-tcp to know when to say READY=1")
+                throw .invalid("--sd-notify needs a --readiness-* option to know when to say READY=1")
             }
             plan.notifySocket = socket
         }

@@ -31,6 +31,7 @@ import Testing
         ["--memory", "32M", "--memory-swap=64M", "--cpus", "0.5", "--cpu-weight", "200", "--cpuset", "0", "--", "x"],
         ["--pids", "8", "--io-limit", "8:0 rbps=1048576", "--memlock", "1M", "--nofile", "100", "--", "x"],
         ["--health-cmd", "test -f /tmp/ok", "--health-interval", "0.5", "--health-retries", "2", "--", "x"],
+        ["--readiness-sd-notify", "--", "x"],
         ["--readiness-exec", "test -f /tmp/up", "--readiness-tcp", "8080", "--sd-notify", "--", "x"],
         ["--health-start-period=1", "--health-timeout", "2", "--health-exit-on-unhealthy", "--", "x"],
         ["--stats-json", "/s.json", "--events-jsonl", "/e.jsonl", "--events-fd", "5", "--", "x"],

@@ -44,6 +44,28 @@ import Testing
         #expect(kinds == ["start", "ready", "exit"])
     }
 
+    @Test func theWorkloadsOwnReadyIsRelayedAndItsSocketRemoved() throws {
+        let socket = "/tmp/nucleus-notify-own-\(getpid()).sock"
+        defer { unlink(socket) }
+        let systemd = try Self.listener(socket)
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = socket
+        let before = Set((try? FileManager.default.contentsOfDirectory(atPath: "/run")) ?? [])
+        let result = try NucleusBinary.run(
+            [
+                "run", "--readiness-sd-notify", "--sd-notify", "--user", "1000", "--", "/usr/bin/python3", "-c",
+                "import os, socket, time; time.sleep(0.2); "
+                    + "socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'READY=1', os.environ['NOTIFY_SOCKET']); "
+                    + "time.sleep(0.3)",
+            ], environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        systemd.waitUntilExit()
+        let received = (systemd.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
+        #expect(String(decoding: received, as: UTF8.self) == "READY=1\nSTATUS=workload ready\n")
+        let after = Set((try? FileManager.default.contentsOfDirectory(atPath: "/run")) ?? [])
+        #expect(after.subtracting(before).filter { $0.hasPrefix("nucleus-notify-") }.isEmpty)
+    }
+
     @Test func aTCPPortThatAcceptsMakesItReady() throws {
         let events = "/tmp/nucleus-ready-tcp-\(getpid()).jsonl"
         defer { unlink(events) }
@@ -66,7 +88,7 @@ import Testing
         #expect(unset.stderr.contains("$NOTIFY_SOCKET is not set"))
         environment["NOTIFY_SOCKET"] = "/tmp/x.sock"
         let noProbe = try NucleusBinary.run(["run", "--sd-notify", "--", "/bin/true"], environment: environment)
-        #expect(noProbe.stderr.contains("needs --readiness-exec or --readiness-tcp"))
+        #expect(noProbe.stderr.contains("needs a --readiness-* option"))
         let both = try NucleusBinary.run([
             "run", "--readiness-tcp", "80", "--readiness-exec", "true", "--", "/bin/true",
         ])

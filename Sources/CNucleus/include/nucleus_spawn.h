@@ -253,6 +253,10 @@ pid_t nucleus_probe_tcp_in_container(int init_pidfd, uint16_t port, int *pidfd);
  * (a path, or "@name" for the abstract namespace). 0 or -errno. */
 int nucleus_sd_notify(const char *socket_path, const char *message);
 
+/* --readiness-sd-notify: a non-blocking datagram socket bound at `path`,
+ * writable by any uid (the container's workload sends to it). fd or -errno. */
+int nucleus_notify_socket(const char *path);
+
 /* Thin wrappers for system calls glibc 2.36 does not expose. */
 int nucleus_pidfd_send_signal(int pidfd, int sig);
 int nucleus_wait_pidfd(int pidfd, int *status_code, int *signaled);
