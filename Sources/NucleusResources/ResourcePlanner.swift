@@ -45,27 +45,31 @@ public enum ResourcePlanner {
             if let mode = requireCgroup {
                 throw .invalid("\(mode) mode requires cgroups, and this host has none nucleus can use: \(reason)")
             }
-            if limits.asksForCgroupLimits {
-                throw .invalid("resource limits need cgroups, and this host has none nucleus can use: \(reason)")
-            }
             cgroup = nil
             mechanism = Mechanism(
-                name: "cgroups", status: .degraded, detail: "no cgroup (\(reason)): no memory, CPU or pid limits")
+                name: "cgroups", status: .degraded, detail: "no cgroup (\(reason)): " + unenforced(limits))
         }
         if let cgroup, let parent = cgroup.parents.values.sorted().first(where: { !host.isWritable($0) }) {
             // Typically a rootless caller without a delegated cgroup.
-            if limits.asksForCgroupLimits || request.statsJSON != nil || requireCgroup != nil {
+            if let mode = requireCgroup {
                 throw .invalid(
-                    "resource limits need a cgroup, and \(parent) is not writable for uid \(host.effectiveUID) (delegate a cgroup to this user, or run as root)"
+                    "\(mode) mode requires a cgroup, and \(parent) is not writable for uid \(host.effectiveUID) (delegate a cgroup to this user, or run as root)"
                 )
             }
             let detail =
-                "\(parent) is not writable for uid \(host.effectiveUID): no cgroup; the NPROC rlimit still applies"
+                "\(parent) is not writable for uid \(host.effectiveUID): no cgroup; " + unenforced(limits)
             return (
                 ResourcePlan(cgroup: nil, rlimits: rlimits, statsJSON: nil),
                 Mechanism(name: "cgroups", status: .degraded, detail: detail)
             )
         }
         return (ResourcePlan(cgroup: cgroup, rlimits: rlimits, statsJSON: request.statsJSON), mechanism)
+    }
+
+    /// Agent mode goes on without a cgroup (best effort) and says exactly what that costs.
+    static func unenforced(_ limits: CgroupLimits) -> String {
+        limits.asksForCgroupLimits
+            ? "NOT enforced: \(limits.summary) (only the NPROC rlimit applies); strict-agent and production refuse this"
+            : "no memory or CPU limits; the NPROC rlimit still limits processes"
     }
 }

@@ -79,23 +79,28 @@ import Testing
         #expect(throws: NucleusError.self) { try self.plan({ $0.nofile = 4096 }, host: host) }
     }
 
-    @Test func limitsWithoutCgroupsAreRefusedAndThePlanSaysWhy() throws {
+    @Test func limitsWithoutCgroupsAreBestEffortAndThePlanSaysWhy() throws {
         var host = FakeHost()
         host.cgroupLayout = CgroupLayout(kind: .unavailable("no cgroup file system at /sys/fs/cgroup"))
         let plain = try plan({ _ in }, host: host)
         #expect(plain.resources?.cgroup == nil)
         #expect(plain.mechanisms.first { $0.name == "cgroups" }?.status == .degraded)
-        #expect(throws: NucleusError.self) { try self.plan({ $0.memory = ByteSize(bytes: 64 << 20) }, host: host) }
+        // Agent mode: best effort, and the plan says the limit is not enforced.
+        let asked = try plan({ $0.memory = ByteSize(bytes: 64 << 20) }, host: host)
+        #expect(asked.resources?.cgroup == nil)
+        #expect(asked.mechanisms.first { $0.name == "cgroups" }?.detail.contains("NOT enforced: memory 64M") == true)
     }
 
-    @Test func aCgroupTheCallerCannotWriteIsSkippedUnlessLimitsWereAsked() throws {
+    @Test func aCgroupTheCallerCannotWriteIsSkippedAndThePlanSaysSo() throws {
         var host = unified
         host.effectiveUID = 1000
         host.readOnlyDirectories = ["/sys/fs/cgroup/box"]
         let plain = try plan({ _ in }, host: host)
         #expect(plain.resources?.cgroup == nil)
         #expect(plain.mechanisms.first { $0.name == "cgroups" }?.detail.contains("not writable for uid 1000") == true)
-        #expect(throws: NucleusError.self) { try self.plan({ $0.pids = 8 }, host: host) }
+        let asked = try plan({ $0.pids = 8 }, host: host)
+        #expect(asked.mechanisms.first { $0.name == "cgroups" }?.status == .degraded)
+        #expect(asked.mechanisms.first { $0.name == "cgroups" }?.detail.contains("NOT enforced") == true)
     }
 
     @Test func v1HostsUseNoCgroupUnlessALimitNeedsOne() throws {
