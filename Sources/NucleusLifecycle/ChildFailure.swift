@@ -45,7 +45,6 @@ struct ChildFailure: Equatable {
         NUCLEUS_STEP_SECCOMP.rawValue: "install the seccomp filter",
         NUCLEUS_STEP_LANDLOCK.rawValue: "apply the Landlock rules",
         NUCLEUS_STEP_RLIMITS.rawValue: "set the workload's resource limits",
-        NUCLEUS_STEP_CGROUP_NAMESPACE.rawValue: "create the cgroup namespace",
     ]
 
     /// Also names the failing step of `nucleus_idmapped_tree`.

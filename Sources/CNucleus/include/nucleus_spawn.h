@@ -90,8 +90,7 @@ enum nucleus_step {
     NUCLEUS_STEP_EXEC = -10,
     NUCLEUS_STEP_SECCOMP = -11,
     NUCLEUS_STEP_LANDLOCK = -12,
-    NUCLEUS_STEP_RLIMITS = -13,
-    NUCLEUS_STEP_CGROUP_NAMESPACE = -14
+    NUCLEUS_STEP_RLIMITS = -13
 };
 
 /* One record on the error pipe: the child failed at `step` in `syscall`. */
