@@ -53,25 +53,25 @@ __attribute__((noreturn)) static void run_joined(const struct nucleus_spec *spec
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-pid_t nucleus_spawn_in_container(const struct nucleus_spec *spec, int init_pidfd, int *pidfd) {
+/* A plain child of the host side with a pidfd: 0 in the child. */
+static long clone_with_pidfd(int *pidfd) {
     struct clone_args args;
     memset(&args, 0, sizeof args);
     args.flags = CLONE_PIDFD;
     args.pidfd = (uint64_t)(uintptr_t)pidfd;
     args.exit_signal = SIGCHLD;
-    long pid = nucleus_clone3(&args);
+    return nucleus_clone3(&args);
+}
+
+pid_t nucleus_spawn_in_container(const struct nucleus_spec *spec, int init_pidfd, int *pidfd) {
+    long pid = clone_with_pidfd(pidfd);
     if (pid == 0)
         run_joined(spec, init_pidfd);
     return pid < 0 ? -errno : (pid_t)pid;
 }
 
 pid_t nucleus_probe_tcp_in_container(int init_pidfd, uint16_t port, int *pidfd) {
-    struct clone_args args;
-    memset(&args, 0, sizeof args);
-    args.flags = CLONE_PIDFD;
-    args.pidfd = (uint64_t)(uintptr_t)pidfd;
-    args.exit_signal = SIGCHLD;
-    long pid = nucleus_clone3(&args);
+    long pid = clone_with_pidfd(pidfd);
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (setns(init_pidfd, CLONE_NEWNET) < 0)
@@ -87,21 +87,29 @@ pid_t nucleus_probe_tcp_in_container(int init_pidfd, uint16_t port, int *pidfd) 
     return pid < 0 ? -errno : (pid_t)pid;
 }
 
+/* `path`, or "@name" for the abstract namespace, as an AF_UNIX address;
+ * its length, or -EINVAL when it does not fit. */
+static int unix_address(const char *path, struct sockaddr_un *address) {
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    size_t length = strlen(path);
+    if (length == 0 || length >= sizeof address->sun_path)
+        return -EINVAL;
+    memcpy(address->sun_path, path, length);
+    if (address->sun_path[0] == '@')
+        address->sun_path[0] = '\0';
+    return (int)(offsetof(struct sockaddr_un, sun_path) + length);
+}
+
 int nucleus_sd_notify(const char *socket_path, const char *message) {
     struct sockaddr_un address;
-    memset(&address, 0, sizeof address);
-    address.sun_family = AF_UNIX;
-    size_t length = strlen(socket_path);
-    if (length == 0 || length >= sizeof address.sun_path)
-        return -EINVAL;
-    memcpy(address.sun_path, socket_path, length);
-    if (address.sun_path[0] == '@')
-        address.sun_path[0] = '\0';
+    int length = unix_address(socket_path, &address);
+    if (length < 0)
+        return length;
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    ssize_t sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&address,
-                          (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length));
+    ssize_t sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&address, (socklen_t)length);
     int rc = sent < 0 ? -errno : 0;
     close(fd);
     return rc;
@@ -109,16 +117,13 @@ int nucleus_sd_notify(const char *socket_path, const char *message) {
 
 int nucleus_notify_socket(const char *path) {
     struct sockaddr_un address;
-    memset(&address, 0, sizeof address);
-    address.sun_family = AF_UNIX;
-    size_t length = strlen(path);
-    if (length == 0 || length >= sizeof address.sun_path)
-        return -EINVAL;
-    memcpy(address.sun_path, path, length);
+    int length = unix_address(path, &address);
+    if (length < 0)
+        return length;
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
-    if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0 || chmod(path, 0777) < 0) {
+    if (bind(fd, (struct sockaddr *)&address, (socklen_t)length) < 0 || chmod(path, 0777) < 0) {
         int saved = errno;
         close(fd);
         return -saved;

@@ -110,9 +110,7 @@ enum StaleCgroups {
         guard let stream = opendir(parent) else { return }
         var stale: [String] = []
         while let record = readdir(stream) {
-            let name = withUnsafePointer(to: &record.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
+            let name = directoryEntryName(record)
             let parts = name.split(separator: "-")
             guard parts.count == 3, parts[0] == "nucleus", let pid = pid_t(parts[1]), pid != getpid() else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { stale.append(name) }

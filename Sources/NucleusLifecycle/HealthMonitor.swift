@@ -62,12 +62,17 @@ final class HealthMonitor {
     /// The running check ended: its status decides.
     func checkEnded(now: Double) {
         guard let running else { return }
+        self.running = nil
+        record(success: Self.reapSucceeded(running.pidfd), now: now)
+    }
+
+    /// Waits for a check's process, closes its pidfd: whether it exited 0.
+    static func reapSucceeded(_ pidfd: Int32) -> Bool {
         var code: Int32 = 0
         var signaled: Int32 = 0
-        let waited = nucleus_wait_pidfd(running.pidfd, &code, &signaled)
-        close(running.pidfd)
-        self.running = nil
-        record(success: waited == 0 && signaled == 0 && code == 0, now: now)
+        let waited = nucleus_wait_pidfd(pidfd, &code, &signaled)
+        close(pidfd)
+        return waited == 0 && signaled == 0 && code == 0
     }
 
     private func record(success: Bool, now: Double) {

@@ -61,13 +61,10 @@ final class ReadinessMonitor {
             return
         }
         guard running >= 0 else { return }
-        var code: Int32 = 0
-        var signaled: Int32 = 0
-        let waited = nucleus_wait_pidfd(running, &code, &signaled)
-        close(running)
+        let succeeded = HealthMonitor.reapSucceeded(running)
         running = -1
         nextRun = now + Self.interval
-        if waited == 0 && signaled == 0 && code == 0 {
+        if succeeded {
             ready = true
             onReady()
         }

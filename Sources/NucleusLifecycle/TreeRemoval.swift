@@ -23,9 +23,7 @@ enum TreeRemoval {
             defer { closedir(stream) }
             var children: [String] = []
             while let record = readdir(stream) {
-                let child = withUnsafePointer(to: &record.pointee.d_name) {
-                    String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-                }
+                let child = directoryEntryName(record)
                 if child != "." && child != ".." { children.append(child) }
             }
             for child in children { try remove(child, in: dirfd(stream)) }

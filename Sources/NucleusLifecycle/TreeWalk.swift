@@ -86,9 +86,7 @@ enum TreeWalk {
             defer { closedir(stream) }
             let parent = dirfd(stream)
             while let record = readdir(stream) {
-                let name = withUnsafePointer(to: &record.pointee.d_name) {
-                    String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-                }
+                let name = directoryEntryName(record)
                 if name == "." || name == ".." { continue }
                 let child = relative.isEmpty ? name : relative + "/" + name
                 if rules == .context && ContextExclusions.excludes(name: name) {

@@ -99,9 +99,7 @@ public struct LiveHost: HostProbe {
         defer { closedir(stream) }
         var names: [String] = []
         while let record = readdir(stream) {
-            let name = withUnsafePointer(to: &record.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
+            let name = directoryEntryName(record)
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()

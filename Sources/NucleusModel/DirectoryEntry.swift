@@ -1,0 +1,12 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// The name of a `readdir` record (`d_name` is a fixed C array Swift sees as a tuple).
+public func directoryEntryName(_ record: UnsafeMutablePointer<dirent>) -> String {
+    withUnsafePointer(to: &record.pointee.d_name) {
+        String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+    }
+}
