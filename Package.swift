@@ -37,12 +37,17 @@ let package = Package(
             swiftSettings: strict),
         // Resource limits: cgroup settings for v2 or v1/hybrid hosts, and rlimits.
         .target(name: "NucleusResources", dependencies: ["NucleusModel"], swiftSettings: strict),
+        // Bridge networking: the plan's rule text (pure) and the host side that applies it.
+        .target(
+            name: "NucleusNetwork",
+            dependencies: ["CNucleus", "NucleusModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // Request + host facts -> Plan, and the plan's printed forms.
         .target(
             name: "NucleusPlan",
             dependencies: [
                 "CNucleus", "NucleusModel", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity",
-                "NucleusResources",
+                "NucleusResources", "NucleusNetwork",
             ],
             swiftSettings: strict),
         // Applying a plan: spawn, supervise, forward signals, report.
@@ -50,7 +55,7 @@ let package = Package(
             name: "NucleusLifecycle",
             dependencies: [
                 "CNucleus", "CSeccomp", "NucleusModel", "NucleusPlan", "NucleusFilesystem", "NucleusSecurity",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "NucleusNetwork", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -58,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "NucleusCLI",
             dependencies: [
-                "NucleusModel", "NucleusPlan", "NucleusLifecycle",
+                "NucleusModel", "NucleusPlan", "NucleusLifecycle", "NucleusNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -68,7 +73,7 @@ let package = Package(
             name: "NucleusPlanTests",
             dependencies: [
                 "NucleusModel", "NucleusPlan", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity",
-                "NucleusResources",
+                "NucleusResources", "NucleusNetwork",
             ]),
         .testTarget(
             name: "NucleusIntegrationTests",

@@ -44,6 +44,19 @@ enum FastRunParser {
             return true
         },
         "--allow-host-network": .flag { $0.allowHostNetwork = true },
+        "--nat-backend": .value { flags, text in
+            guard let backend = NATBackend(rawValue: text) else { return false }
+            flags.natBackend = backend
+            return true
+        },
+        "--subnet": string { $0.subnet = $1 },
+        "--publish": string { $0.publish.append($1) },
+        "-p": string { $0.publish.append($1) },
+        "--dns": string { $0.dns.append($1) },
+        "--egress-allow": string { $0.egressAllow.append($1) },
+        "--egress-tcp-port": number { $0.egressTcpPort.append($1) },
+        "--egress-udp-port": number { $0.egressUdpPort.append($1) },
+        "--egress-domain": string { $0.egressDomain.append($1) },
         "--time-namespace": .flag { $0.timeNamespace = true },
         "--time-offset-monotonic": number { $0.timeOffsetMonotonic = $1 },
         "--time-offset-boottime": number { $0.timeOffsetBoottime = $1 },

@@ -7,5 +7,5 @@ struct NucleusCommand: ParsableCommand {
         commandName: "nucleus",
         abstract: "A security-hardened, declarative container runtime for agent sandboxes and Nix services.",
         version: version,
-        subcommands: [RunCommand.self, PolicyCommand.self, SeccompCommand.self, AttestCommand.self])
+        subcommands: [RunCommand.self, PolicyCommand.self, SeccompCommand.self, AttestCommand.self, GCCommand.self])
 }

@@ -10,6 +10,14 @@ struct SandboxFlags: Equatable {
     var rootfsSize: String?
     var network: NetworkMode?
     var allowHostNetwork = false
+    var natBackend: NATBackend?
+    var subnet: String?
+    var publish: [String] = []
+    var dns: [String] = []
+    var egressAllow: [String] = []
+    var egressTcpPort: [UInt16] = []
+    var egressUdpPort: [UInt16] = []
+    var egressDomain: [String] = []
     var timeNamespace = false
     var timeOffsetMonotonic: Int64?
     var timeOffsetBoottime: Int64?
@@ -95,6 +103,7 @@ struct SandboxFlags: Equatable {
         }
         request.network = network ?? .none
         request.allowHostNetwork = allowHostNetwork
+        request.networking = try networking()
         request.timeNamespace = timeNamespace
         request.timeOffsetMonotonic = timeOffsetMonotonic ?? 0
         request.timeOffsetBoottime = timeOffsetBoottime ?? 0
@@ -182,6 +191,33 @@ struct SandboxFlags: Equatable {
             request.requireKernelLockdown = level
         }
         return request
+    }
+
+    func networking() throws(NucleusError) -> NetworkRequest {
+        var networking = NetworkRequest()
+        networking.natBackend = natBackend ?? .auto
+        if let subnet {
+            guard let block = IPNetwork(subnet) else { throw .invalid("--subnet \(subnet) is not a CIDR block") }
+            networking.subnet = block
+        }
+        for text in publish { networking.publish.append(try PortMapping(parsing: text)) }
+        for text in dns {
+            guard let address = IPAddress(text) else { throw .invalid("--dns \(text) is not an IP address") }
+            networking.dns.append(address)
+        }
+        for text in egressAllow {
+            guard let block = IPNetwork(text) else {
+                throw .invalid("--egress-allow \(text) is not an IPv4 or IPv6 address or CIDR block")
+            }
+            networking.egressAllow.append(block)
+        }
+        for port in egressTcpPort + egressUdpPort where port == 0 {
+            throw .invalid("--egress-tcp-port and --egress-udp-port take ports from 1 to 65535")
+        }
+        networking.egressTCPPorts = egressTcpPort
+        networking.egressUDPPorts = egressUdpPort
+        for text in egressDomain { networking.egressDomains.append(try DomainPattern(parsing: text)) }
+        return networking
     }
 
     func mode() throws(NucleusError) -> ServiceMode {

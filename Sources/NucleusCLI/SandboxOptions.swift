@@ -2,6 +2,7 @@ import ArgumentParser
 import NucleusModel
 
 extension NetworkMode: ExpressibleByArgument {}
+extension NATBackend: ExpressibleByArgument {}
 extension WorkspaceMode: ExpressibleByArgument {}
 extension ContextMode: ExpressibleByArgument {}
 extension SeccompPolicy.Mode: ExpressibleByArgument {}
@@ -24,11 +25,47 @@ struct SandboxOptions: ParsableArguments {
             "Size limit of each tmpfs: the root, /tmp, /dev/shm and the home (default 256M).", valueName: "size"))
     var rootfsSize: String?
 
-    @Option(help: "none: own namespace with only lo (default); host: the host's (needs --allow-host-network).")
+    @Option(
+        help:
+            "none: own namespace with only lo (default); bridge: own namespace with NAT out; host: the host's (needs --allow-host-network)."
+    )
     var network: NetworkMode?
 
     @Flag(help: "Accept --network host.")
     var allowHostNetwork = false
+
+    @Option(help: "Bridge back-end: kernel (bridge, veth, nftables NAT; root), userspace (slirp4netns), or auto.")
+    var natBackend: NATBackend?
+
+    @Option(
+        help: ArgumentHelp(
+            "The bridge's IPv4 block (default 10.88.0.0/16; slirp4netns: 10.0.2.0/24).", valueName: "cidr"))
+    var subnet: String?
+
+    @Option(
+        name: [.short, .customLong("publish")],
+        help: ArgumentHelp(
+            "Publish a container port on the host: [IP:]HOST:CTR[/tcp|udp] (repeatable).", valueName: "port"))
+    var publish: [String] = []
+
+    @Option(
+        help: ArgumentHelp("A resolver for /etc/resolv.conf (repeatable; strict modes require it).", valueName: "ip"))
+    var dns: [String] = []
+
+    @Option(help: ArgumentHelp("Deny egress except to this block, IPv4 or IPv6 (repeatable).", valueName: "cidr"))
+    var egressAllow: [String] = []
+
+    @Option(help: ArgumentHelp("Allowed egress only to this TCP port (repeatable).", valueName: "port"))
+    var egressTcpPort: [UInt16] = []
+
+    @Option(help: ArgumentHelp("Allowed egress only to this UDP port (repeatable).", valueName: "port"))
+    var egressUdpPort: [UInt16] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Deny egress except to addresses this name (or *.domain) resolves to, via nucleus's DNS forwarder (repeatable).",
+            valueName: "name"))
+    var egressDomain: [String] = []
 
     @Flag(help: "Give the workload its own time namespace.")
     var timeNamespace = false
@@ -290,7 +327,9 @@ struct SandboxOptions: ParsableArguments {
     var flags: SandboxFlags {
         SandboxFlags(
             name: name, hostname: hostname, rootfs: rootfs, rootfsSize: rootfsSize, network: network,
-            allowHostNetwork: allowHostNetwork, timeNamespace: timeNamespace, timeOffsetMonotonic: timeOffsetMonotonic,
+            allowHostNetwork: allowHostNetwork, natBackend: natBackend, subnet: subnet, publish: publish, dns: dns,
+            egressAllow: egressAllow, egressTcpPort: egressTcpPort, egressUdpPort: egressUdpPort,
+            egressDomain: egressDomain, timeNamespace: timeNamespace, timeOffsetMonotonic: timeOffsetMonotonic,
             timeOffsetBoottime: timeOffsetBoottime, usernsBase: usernsBase, procReadWrite: procReadWrite,
             allowChrootFallback: allowChrootFallback, home: home, user: user, group: group,
             additionalGroup: additionalGroup, env: env, envFile: envFile,

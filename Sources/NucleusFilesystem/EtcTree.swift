@@ -34,9 +34,9 @@ public enum EtcTree {
         }
     }
 
-    public static func steps(sourceRoot: String, hostname: String, identity: Identity, host: any HostProbe)
-        -> [SetupStep]
-    {
+    public static func steps(
+        sourceRoot: String, hostname: String, identity: Identity, resolvConf: String? = nil, host: any HostProbe
+    ) -> [SetupStep] {
         var steps: [SetupStep] = [
             .directory("/etc"),
             .file("/etc/passwd", contents: passwd(identity)),
@@ -45,6 +45,7 @@ public enum EtcTree {
             .file("/etc/hosts", contents: hosts(hostname)),
             .file("/etc/nsswitch.conf", contents: nsswitch),
         ]
+        if let resolvConf { steps.append(.file("/etc/resolv.conf", contents: resolvConf)) }
         for name in hostEntries {
             let source = SystemDirectories.join(sourceRoot, "etc/" + name)
             guard let resolved = host.resolve(source) else { continue }

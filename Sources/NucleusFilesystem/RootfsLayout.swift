@@ -19,6 +19,8 @@ public struct RootfsLayout: Sendable {
     public var cgroup: CgroupPlan?
     /// Production: `/proc` with `hidepid=invisible`.
     public var hidePids = false
+    /// Bridge mode: the container's `/etc/resolv.conf`.
+    public var resolvConf: String?
 
     public init(
         sourceRoot: String, rootSize: ByteSize, hostname: String, identity: EtcTree.Identity,
@@ -40,7 +42,8 @@ public struct RootfsLayout: Sendable {
     public func steps(host: any HostProbe) -> [SetupStep] {
         var steps: [SetupStep] = [.mount("tmpfs", at: "/", options: .hardened, data: "mode=0755,size=\(rootSize)")]
         steps += SystemDirectories.steps(sourceRoot: sourceRoot, host: host)
-        steps += EtcTree.steps(sourceRoot: sourceRoot, hostname: hostname, identity: identity, host: host)
+        steps += EtcTree.steps(
+            sourceRoot: sourceRoot, hostname: hostname, identity: identity, resolvConf: resolvConf, host: host)
         steps += DevTree.steps(ttyGroup: ttyGroup, shmSize: rootSize)
         steps += KernelFilesystems.procSteps(readWrite: procReadWrite, hidePids: hidePids)
         steps += KernelFilesystems.sysSteps(ownNetworkNamespace: ownNetworkNamespace)

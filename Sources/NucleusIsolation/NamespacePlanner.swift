@@ -12,7 +12,7 @@ public enum NamespacePlanner {
             throw .invalid("--time-offset-monotonic and --time-offset-boottime need --time-namespace")
         }
         var result: [Namespace] = [.user, .pid, .mount]
-        if request.network == .none { result.append(.network) }
+        if request.network != .host { result.append(.network) }
         result += [.uts, .ipc, .cgroup]
         if request.timeNamespace { result.append(.time) }
         return result

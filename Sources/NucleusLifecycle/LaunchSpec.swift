@@ -241,7 +241,7 @@ final class LaunchSpec {
         case .loopbackUp: op.kind = UInt32(NUCLEUS_OP_LOOPBACK_UP.rawValue)
         case .timeOffsets: op.kind = UInt32(NUCLEUS_OP_TIME_OFFSETS.rawValue)
         case .joinCgroup: op.kind = UInt32(NUCLEUS_OP_JOIN_CGROUP.rawValue)
-        case .auditMounts: op.kind = UInt32(NUCLEUS_OP_AUDIT_POINT.rawValue)
+        case .auditMounts, .awaitNetwork: op.kind = UInt32(NUCLEUS_OP_AUDIT_POINT.rawValue)
         }
         return op
     }

@@ -1,6 +1,7 @@
 import CNucleus
 import Logging
 import NucleusModel
+import NucleusNetwork
 
 #if canImport(Glibc)
     import Glibc
@@ -69,6 +70,10 @@ public struct Launcher {
             try CgroupSession(plan: cgroupPlan, minFD: Int32(3 + plan.process.preserveFDs))
         }
         defer { cgroup?.destroy() }
+        let network = try plan.network.map { networkPlan throws(NucleusError) in
+            try NetworkSession(plan: networkPlan, logger: logger)
+        }
+        defer { network?.close() }
         let seccompProgram = try plan.seccomp.map { policy throws(NucleusError) in
             try SeccompCache.program(for: policy, compile: SeccompCompiler.compile)
         }
@@ -101,7 +106,13 @@ public struct Launcher {
                 }
                 if cgroup.plan.version == .v1 { try child.release() }
             }
-            try auditMounts(child)
+            if let network {
+                try network.attach(pid: pid, rootless: plan.idMapping.rootless)
+                try awaitStep(.awaitNetwork, child) { () throws(NucleusError) in }
+            }
+            try awaitStep(.auditMounts, child) { () throws(NucleusError) in
+                try MountAudit.check(plan: plan, pid: child.pid)
+            }
         } catch {
             child.kill()
             _ = child.waitForExit()
@@ -116,7 +127,7 @@ public struct Launcher {
             child: child, seccompProgram: seccompProgram ?? [], endpoint: trees.notify, events: events, id: id)
         let outcome = Supervisor(
             child: child, signalFD: signalFD, tracer: tracer, stopTimeout: plan.process.stopTimeout, health: health,
-            readiness: readiness,
+            readiness: readiness, forwarder: network?.forwarder,
             logger: logger
         ).superviseUntilExit()
         if let tracer, let path = plan.seccomp?.traceLog {
@@ -155,16 +166,18 @@ extension Launcher {
         }
     }
 
-    /// Production: once the child reports it reached its audit step, check
-    /// its mounts against the plan and let it go on only if they match.
-    func auditMounts(_ child: ContainerInit) throws(NucleusError) {
-        guard let index = plan.setup.firstIndex(where: { $0.kind == .auditMounts }) else { return }
+    /// A step where init reports and waits (the network, production's mount
+    /// audit): once it is there, do `action` and let it go on only if that succeeds.
+    func awaitStep(_ kind: SetupStep.Kind, _ child: ContainerInit, action: () throws(NucleusError) -> Void)
+        throws(NucleusError)
+    {
+        guard let index = plan.setup.firstIndex(where: { $0.kind == kind }) else { return }
         while true {
             switch child.readErrorPipe() {
             case .interrupted: continue
-            case .endOfFile: throw NucleusError("the container's init ended before the mount audit")
+            case .endOfFile: throw NucleusError("the container's init ended before its \(kind.rawValue) step")
             case .failure(let record) where record.step == Int32(index) && record.errno == 0:
-                try MountAudit.check(plan: plan, pid: child.pid)
+                try action()
                 try child.release()
                 return
             case .failure(let record): throw record.error(in: plan)

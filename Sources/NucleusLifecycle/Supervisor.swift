@@ -1,6 +1,7 @@
 import CNucleus
 import Logging
 import NucleusModel
+import NucleusNetwork
 
 #if canImport(Glibc)
     import Glibc
@@ -26,6 +27,8 @@ struct Supervisor {
     let health: HealthMonitor?
     /// `--readiness-*`: probes started and reaped from this loop.
     let readiness: ReadinessMonitor?
+    /// `--egress-domain`: the DNS forwarder's sockets, served from this loop.
+    let forwarder: DNSForwarder?
     let logger: Logger
 
     func superviseUntilExit() -> Outcome {
@@ -46,6 +49,8 @@ struct Supervisor {
             if let readiness, readiness.pollFD >= 0 {
                 fds.append(pollfd(fd: readiness.pollFD, events: Int16(POLLIN), revents: 0))
             }
+            let forwarderSlot = fds.count
+            for fd in forwarder?.pollFDs ?? [] { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
             let due = [killAt, health?.dueAt, readiness?.dueAt].compactMap { $0 }.min()
             let wait = due.map { Int32(max(0, ($0 - Launcher.now()) * 1000).rounded(.up)) } ?? -1
             let ready = poll(&fds, nfds_t(fds.count), wait)
@@ -61,6 +66,11 @@ struct Supervisor {
                     readiness.probeEnded(now: Launcher.now())
                 }
                 readiness.tick(now: Launcher.now())
+            }
+            if let forwarder, ready > 0 {
+                for slot in forwarderSlot..<fds.count where fds[slot].revents != 0 {
+                    forwarder.handle(fds[slot].fd, now: Launcher.now())
+                }
             }
             if ready == 0, let deadline = killAt, Launcher.now() >= deadline {
                 logger.warning("the workload outlived --stop-timeout \(stopTimeout) s after SIGTERM: killing it")

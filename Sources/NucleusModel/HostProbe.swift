@@ -33,6 +33,9 @@ public protocol HostProbe: Sendable {
     func isWritable(_ path: String) -> Bool
     /// This process's soft and hard limit for `RLIMIT_*` number `resource`.
     func resourceLimit(_ resource: Int32) -> (soft: UInt64, hard: UInt64)
+    /// The addresses of this network namespace's interfaces (for the egress
+    /// rules that keep the workload off the host's own services).
+    var hostAddresses: [IPAddress] { get }
     /// Whether the file system holding `path` is one the kernel can idmap.
     func supportsIdmappedMounts(_ path: String) -> Bool
 }

@@ -23,6 +23,8 @@ public struct Plan: Sendable, Equatable, Codable {
     public var events: EventsTarget?
     public var health: HealthCheck?
     public var readiness: Readiness?
+    /// Bridge mode: the interface, NAT, ports and egress rules; nil for none and host.
+    public var network: NetworkPlan?
     /// The caller's `$NOTIFY_SOCKET`, told READY=1 when readiness is reached.
     public var notifySocket: String?
 

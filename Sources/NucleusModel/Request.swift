@@ -9,6 +9,8 @@ public struct Request: Sendable, Equatable, Codable {
     public var rootfsSize: ByteSize
     public var network: NetworkMode
     public var allowHostNetwork: Bool
+    /// Bridge mode's back-end, ports, resolvers and egress policy.
+    public var networking: NetworkRequest
     public var timeNamespace: Bool
     public var timeOffsetMonotonic: Int64
     public var timeOffsetBoottime: Int64
@@ -65,6 +67,7 @@ public struct Request: Sendable, Equatable, Codable {
         rootfsSize = Self.defaultRootfsSize
         network = .none
         allowHostNetwork = false
+        networking = NetworkRequest()
         timeNamespace = false
         timeOffsetMonotonic = 0
         timeOffsetBoottime = 0
@@ -108,4 +111,6 @@ public enum NetworkMode: String, Sendable, Equatable, Codable, CaseIterable {
     case none
     /// The host's network namespace; needs `--allow-host-network`.
     case host
+    /// A new network namespace reaching out through NAT (kernel bridge or slirp4netns).
+    case bridge
 }

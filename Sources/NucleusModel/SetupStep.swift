@@ -15,6 +15,8 @@ public struct SetupStep: Sendable, Equatable, Codable {
         case timeOffsets = "time-offsets"
         case joinCgroup = "join-cgroup"
         case auditMounts = "audit-mounts"
+        /// Wait until the host side has plugged in the network and installed the egress rules.
+        case awaitNetwork = "await-network"
     }
 
     public var kind: Kind
@@ -163,6 +165,8 @@ extension SetupStep {
             return "bring up lo"
         case .auditMounts:
             return "wait while the host side audits every mount's flags against this plan"
+        case .awaitNetwork:
+            return "wait until the host side has plugged in the network and installed its rules"
         case .joinCgroup:
             return "wait until the host side has moved init into its cgroups, then a new cgroup namespace"
         case .timeOffsets:

@@ -144,6 +144,30 @@ public struct LiveHost: HostProbe {
         return type >= 0 && Self.idmappableFilesystems.contains(Int(type))
     }
 
+    public var hostAddresses: [IPAddress] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return [] }
+        defer { freeifaddrs(list) }
+        var result: [IPAddress] = []
+        for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            guard let address = entry.pointee.ifa_addr else { continue }
+            switch Int32(address.pointee.sa_family) {
+            case AF_INET:
+                address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    let bytes = withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) }
+                    if let ip = IPAddress(bytes: bytes) { result.append(ip) }
+                }
+            case AF_INET6:
+                address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    let bytes = withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) }
+                    if let ip = IPAddress(bytes: bytes) { result.append(ip) }
+                }
+            default: continue
+            }
+        }
+        return result
+    }
+
     public func isOpen(fileDescriptor: Int32) -> Bool {
         fcntl(fileDescriptor, F_GETFD) >= 0
     }

@@ -1,6 +1,7 @@
 import NucleusFilesystem
 import NucleusIsolation
 import NucleusModel
+import NucleusNetwork
 import NucleusResources
 import NucleusSecurity
 
@@ -59,6 +60,8 @@ public enum Planner {
         mapping = ownerMapping
         try ServiceModeRules.checkRequest(request, host: host)
         let lockdown = try ServiceModeRules.lockdownMechanism(request, host: host)
+        let network = try NetworkPlanner.plan(
+            mode: request.network, request: request.networking, serviceMode: request.serviceMode, host: host)
         let resources = try ResourcePlanner.plan(
             request.resources, requireCgroup: request.serviceMode.failsClosed ? request.serviceMode.rawValue : nil,
             host: host)
@@ -69,7 +72,9 @@ public enum Planner {
             ttyGroup: mapping.gidMap.contains { $0.contains(ttyGroup) } ? ttyGroup : nil,
             chrootFallback: request.allowChrootFallback, userMounts: requested.steps, cgroup: resources.plan.cgroup)
         layout.hidePids = request.serviceMode == .production
+        layout.resolvConf = network.resolvConf
         setup += layout.steps(host: host)
+        if network.plan != nil { setup.append(SetupStep(kind: .awaitNetwork, target: "")) }
         if request.serviceMode == .production { setup.append(SetupStep(kind: .auditMounts, target: "")) }
 
         var process = ProcessPlan(
@@ -93,6 +98,7 @@ public enum Planner {
             mechanisms: isolationMechanisms(request: request, namespaces: namespaces, mapping: mapping)
                 + [capabilities.mechanism]
                 + SecurityMechanisms.privileges(uid: uid, gid: gid, supplementary: process.supplementaryGroups)
+                + network.mechanisms
                 + [seccomp.mechanism, landlock.mechanism, resources.mechanism] + lockdown
                 + ownership
                 + workspaceMechanism(request.workspace, protected: requested.protected)
@@ -101,6 +107,7 @@ public enum Planner {
         plan.landlock = landlock.policy
         plan.capabilities = capabilities.sets
         plan.resources = resources.plan
+        plan.network = network.plan
         plan.events = request.events
         plan.readiness = request.readiness
         if request.readiness == .sdNotify {
@@ -204,7 +211,7 @@ public enum Planner {
             result.append(
                 Mechanism(
                     name: "network", status: .degraded, detail: "shares the host network namespace (--network host)"))
-        } else {
+        } else if request.network == .none {
             result.append(
                 Mechanism(name: "network", status: .enforced, detail: "own namespace with only lo, no route out"))
         }

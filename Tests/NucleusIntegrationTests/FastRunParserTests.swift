@@ -11,6 +11,11 @@ import Testing
         ["--name", "box1", "--", "/bin/sh", "-c", "echo hi"],
         ["--name=box1", "--hostname", "h2", "--rootfs", "/srv/r", "--rootfs-size", "64M", "--", "x"],
         ["--network", "host", "--allow-host-network", "--proc-rw", "--allow-chroot-fallback", "--", "x", "--name"],
+        ["--network", "bridge", "--nat-backend", "kernel", "--subnet", "10.89.0.0/16", "-p", "8080:80", "--", "x"],
+        [
+            "--publish=127.0.0.1:53:53/udp", "--dns", "10.0.0.53", "--egress-allow", "192.0.2.0/24",
+            "--egress-tcp-port", "443", "--egress-udp-port=53", "--egress-domain", "*.example.com", "--", "x",
+        ],
         ["--time-namespace", "--time-offset-monotonic", "5", "--time-offset-boottime=7", "--", "x"],
         ["--userns-base", "200000", "--user", "1000", "--group", "1001", "--home", "/h", "--workdir", "/w", "--", "x"],
         ["-e", "A=1", "--env", "B=2", "--env=C", "--env-file", "/f", "--env-file", "/g", "--", "x"],
@@ -52,7 +57,7 @@ import Testing
     static let handedBack: [[String]] = [
         [], ["--"], ["--help", "--", "x"], ["--dry-run", "--", "x"], ["--config", "c.toml"],
         ["--log-level", "debug", "--", "x"],
-        ["--bogus", "--", "x"], ["--preserve-fds", "abc", "--", "x"], ["--network", "bridge", "--", "x"], ["--name"],
+        ["--bogus", "--", "x"], ["--preserve-fds", "abc", "--", "x"], ["--network", "bridged", "--", "x"], ["--name"],
         ["--terminal=yes", "--", "x"], ["--context-mode", "rsync", "--", "x"], ["/bin/true"], ["--name", "--", "x"],
     ]
 

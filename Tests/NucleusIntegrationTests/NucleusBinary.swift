@@ -31,6 +31,8 @@ enum NucleusBinary {
         var process: Process
         var stdout: Pipe
         var stderr: Pipe
+        /// Open when the caller feeds the workload's stdin as it runs.
+        var stdin: Pipe? = nil
     }
 
     static func start(_ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) throws

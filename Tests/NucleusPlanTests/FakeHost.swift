@@ -72,6 +72,7 @@ struct FakeHost: HostProbe {
     }
 
     func supportsIdmappedMounts(_ path: String) -> Bool { !notIdmappable.contains(path) }
+    var hostAddresses = [IPAddress("192.0.2.7")!, IPAddress("127.0.0.1")!]
 
     func directoryNames(at path: String) -> [String] {
         entries.keys.filter { $0.hasPrefix(path + "/") && !$0.dropFirst(path.count + 1).contains("/") }

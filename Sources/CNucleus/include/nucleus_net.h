@@ -1,0 +1,46 @@
+/*
+ * Network plumbing the host side needs and Swift cannot call directly:
+ * rtnetlink requests (bridge, veth, addresses, routes), entering a network
+ * namespace, and libnftables, loaded with dlopen so that runs without a
+ * bridge or egress policy never pay for it.
+ *
+ * Every function returns 0 (or a non-negative value) on success and -errno
+ * on failure. Netlink functions take a NETLINK_ROUTE socket from
+ * nucleus_netlink_open(): the socket acts in the network namespace it was
+ * opened in.
+ */
+#ifndef NUCLEUS_NET_H
+#define NUCLEUS_NET_H
+
+#include <stdint.h>
+
+int nucleus_netlink_open(void);
+/* The interface index of `name`, or -ENODEV. */
+int nucleus_link_index(int nl, const char *name);
+int nucleus_bridge_create(int nl, const char *name);
+/* A veth pair: `host_name` up and enslaved to `master_index` here, its peer
+ * `peer_name` created directly in the namespace `peer_netns_fd`. */
+int nucleus_veth_create(int nl, const char *host_name, const char *peer_name, int peer_netns_fd, int master_index,
+                        uint32_t mtu);
+int nucleus_link_up(int nl, int index);
+int nucleus_link_delete(int nl, const char *name);
+/* family AF_INET (4 address bytes) or AF_INET6 (16). */
+int nucleus_address_add(int nl, int index, int family, const uint8_t *address, int prefix);
+int nucleus_default_route_add(int nl, int family, const uint8_t *gateway);
+/* `count` IPv4 addresses of every interface in this namespace, 4 bytes each;
+ * returns how many were found (at most `capacity`). */
+int nucleus_ipv4_addresses(int nl, uint8_t *out, int capacity);
+
+/* pipe2(fds, O_CLOEXEC), which Glibc's Swift overlay hides behind _GNU_SOURCE. */
+int nucleus_pipe_cloexec(int fds[2]);
+
+/* setns(fd, CLONE_NEWNET) for the calling thread. */
+int nucleus_enter_netns(int fd);
+
+/* libnftables: load it (once), run one batch of commands, and free. On
+ * failure *error (malloc'd, free with nucleus_free) holds nft's message. */
+int nucleus_nft_available(void);
+int nucleus_nft_run(const char *commands, char **error, char **output);
+void nucleus_free(void *pointer);
+
+#endif

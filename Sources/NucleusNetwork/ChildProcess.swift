@@ -1,0 +1,44 @@
+import NucleusModel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// posix_spawn of a helper (slirp4netns): safe in a multi-threaded process,
+/// with default signal dispositions, an empty signal mask (nucleus blocks the
+/// signals it forwards), stdin/stdout/stderr on /dev/null (the workload owns
+/// nucleus's output) and the descriptors given, at the numbers given.
+enum ChildProcess {
+    static func spawn(_ argv: [String], descriptors: [Int32: Int32]) -> Result<pid_t, NucleusError> {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for standard: Int32 in 0...2 {
+            posix_spawn_file_actions_addopen(&actions, standard, "/dev/null", standard == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        for (target, source) in descriptors.sorted(by: { $0.key < $1.key }) {
+            posix_spawn_file_actions_adddup2(&actions, source, target)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let cStrings = argv.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        var arguments = cStrings + [nil]
+        var environment: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), nil]
+        defer { free(environment[0]) }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &arguments, &environment)
+        guard rc == 0 else { return .failure(NucleusError("start \(argv[0])", syscall: "posix_spawn", errno: rc)) }
+        return .success(pid)
+    }
+}

@@ -1,0 +1,158 @@
+import NucleusModel
+
+/// `--network`, the NAT back-end, ports, resolvers and the egress policy ->
+/// a `NetworkPlan`, or a refusal naming the option at fault.
+public enum NetworkPlanner {
+    public struct Result: Sendable, Equatable {
+        public var plan: NetworkPlan?
+        /// The container's `/etc/resolv.conf`; nil leaves it out.
+        public var resolvConf: String?
+        public var mechanisms: [Mechanism]
+    }
+
+    public static let bridgeName = "nucleus0"
+    public static let defaultKernelSubnet = IPNetwork("10.88.0.0/16")!
+    /// slirp4netns's own defaults: gateway .2, DNS .3, guest .100.
+    public static let defaultUserspaceSubnet = IPNetwork("10.0.2.0/24")!
+    public static let forwarderAddress = IPAddress("127.0.0.53")!
+    /// "nuc": the mark only nucleus's forwarder sets (SO_MARK needs CAP_NET_ADMIN).
+    public static let forwarderMark: UInt32 = 0x6e_7563
+
+    public static func plan(
+        mode: NetworkMode, request: NetworkRequest, serviceMode: ServiceMode, host: any HostProbe
+    ) throws(NucleusError) -> Result {
+        guard mode == .bridge else {
+            try refuseBridgeOptions(mode: mode, request: request)
+            return Result(plan: nil, resolvConf: nil, mechanisms: [])
+        }
+        let backend = try backend(request.natBackend, euid: host.effectiveUID)
+        let subnet = try subnet(request.subnet, backend: backend)
+        try checkPorts(request.publish)
+        let gateway = backend == .kernel ? subnet.address.advanced(by: 1) : subnet.address.advanced(by: 2)
+        let resolvers = try resolvers(request, backend: backend, subnet: subnet, serviceMode: serviceMode, host: host)
+        var plan = NetworkPlan(
+            backend: backend, bridge: backend == .kernel ? bridgeName : "", subnet: subnet, gateway: gateway,
+            interface: backend == .kernel ? "eth0" : "tap0", publish: request.publish, resolvers: resolvers)
+        if !request.egressDomains.isEmpty {
+            guard !resolvers.isEmpty else {
+                throw .invalid("--egress-domain needs a resolver to forward to: give --dns")
+            }
+            plan.forwarder = DNSForwarderPlan(
+                listen: forwarderAddress, names: request.egressDomains, upstream: resolvers, mark: forwarderMark,
+                table: EgressRules.table)
+        }
+        let restricted = request.hasEgressPolicy || serviceMode == .production
+        if restricted {
+            let hostOwn = backend == .kernel ? [gateway] + host.hostAddresses.filter { !$0.isLoopback } : [gateway]
+            plan.egressRules =
+                EgressRules(
+                    allow: request.egressAllow, tcpPorts: request.egressTCPPorts, udpPorts: request.egressUDPPorts,
+                    resolvers: resolvers, forwarder: plan.forwarder, protected: [EgressRules.metadataAddress] + hostOwn
+                ).text
+        }
+        if backend == .kernel { plan.hostRules = HostRules.text(bridge: bridgeName, subnet: subnet) }
+        let nameservers = plan.forwarder.map { [$0.listen] } ?? resolvers
+        let resolvConf = nameservers.map { "nameserver \($0)\n" }.joined()
+        return Result(
+            plan: plan, resolvConf: resolvConf,
+            mechanisms: mechanisms(plan, request: request, restricted: restricted))
+    }
+
+    static func refuseBridgeOptions(mode: NetworkMode, request: NetworkRequest) throws(NucleusError) {
+        var given: [String] = []
+        if request.natBackend != .auto { given.append("--nat-backend") }
+        if request.subnet != nil { given.append("--subnet") }
+        if !request.publish.isEmpty { given.append("--publish") }
+        if !request.dns.isEmpty { given.append("--dns") }
+        if request.hasEgressPolicy { given.append("--egress-*") }
+        guard given.isEmpty else {
+            throw .invalid("\(given.joined(separator: ", ")) need --network bridge (the network is \(mode.rawValue))")
+        }
+    }
+
+    static func backend(_ requested: NATBackend, euid: UInt32) throws(NucleusError) -> NetworkPlan.Backend {
+        switch requested {
+        case .auto: return euid == 0 ? .kernel : .userspace
+        case .userspace: return .userspace
+        case .kernel:
+            guard euid == 0 else {
+                throw .invalid(
+                    "--nat-backend kernel needs root: a bridge, veth pairs and NAT rules need CAP_NET_ADMIN on the host"
+                )
+            }
+            return .kernel
+        }
+    }
+
+    static func subnet(_ requested: IPNetwork?, backend: NetworkPlan.Backend) throws(NucleusError) -> IPNetwork {
+        guard let requested else { return backend == .kernel ? defaultKernelSubnet : defaultUserspaceSubnet }
+        guard requested.isIPv4, (8...(backend == .kernel ? 29 : 25)).contains(requested.prefix) else {
+            throw .invalid(
+                "--subnet \(requested): expected an IPv4 block between /8 and /\(backend == .kernel ? 29 : 25)")
+        }
+        return requested
+    }
+
+    static func checkPorts(_ publish: [PortMapping]) throws(NucleusError) {
+        for (index, mapping) in publish.enumerated() {
+            if let earlier = publish[..<index].first(where: { $0.conflicts(with: mapping) }) {
+                throw .invalid("--publish \(mapping) and --publish \(earlier) take the same host port")
+            }
+        }
+    }
+
+    /// `--dns`, else (agent mode) the host's non-loopback resolvers; strict modes must name them.
+    static func resolvers(
+        _ request: NetworkRequest, backend: NetworkPlan.Backend, subnet: IPNetwork, serviceMode: ServiceMode,
+        host: any HostProbe
+    ) throws(NucleusError) -> [IPAddress] {
+        if !request.dns.isEmpty { return request.dns }
+        guard !serviceMode.failsClosed else {
+            throw .invalid(
+                "--network bridge in \(serviceMode.rawValue) mode needs --dns: name the resolvers explicitly")
+        }
+        let text = (try? host.readTextFile("/etc/resolv.conf")) ?? ""
+        let found = hostResolvers(text).filter { !$0.isLoopback }
+        if found.isEmpty && backend == .userspace { return [subnet.address.advanced(by: 3)] }
+        return found
+    }
+
+    /// The `nameserver` lines of a resolv.conf.
+    public static func hostResolvers(_ text: String) -> [IPAddress] {
+        text.split(separator: "\n").compactMap { line in
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard words.count >= 2, words[0] == "nameserver" else { return nil }
+            return IPAddress(String(words[1]))
+        }
+    }
+
+    static func mechanisms(_ plan: NetworkPlan, request: NetworkRequest, restricted: Bool) -> [Mechanism] {
+        let path =
+            plan.backend == .kernel
+            ? "bridge \(plan.bridge) (\(plan.subnet)), veth, kernel NAT in table inet \(HostRules.table)"
+            : "slirp4netns user-mode NAT (\(plan.subnet))"
+        var result = [Mechanism(name: "network", status: .enforced, detail: "own namespace; " + path)]
+        if restricted {
+            var allowed: [String] = request.egressAllow.map(\.description)
+            allowed += request.egressDomains.map { "\($0) (via the DNS forwarder)" }
+            let detail =
+                "deny by default; allowed: "
+                + (allowed.isEmpty ? "nothing beyond DNS" : allowed.joined(separator: ", "))
+                + "; metadata and host addresses rejected"
+            result.append(Mechanism(name: "egress", status: .enforced, detail: detail))
+        } else {
+            result.append(
+                Mechanism(
+                    name: "egress", status: .degraded,
+                    detail: "unrestricted: no --egress-* option limits outbound traffic"
+                ))
+        }
+        if plan.resolvers.isEmpty {
+            result.append(
+                Mechanism(
+                    name: "dns", status: .degraded,
+                    detail: "no resolver: the host's are loopback-only; pass --dns"))
+        }
+        return result
+    }
+}

@@ -1,0 +1,66 @@
+import CNucleus
+import Logging
+import NucleusModel
+
+/// A container's network for its whole life, whichever back-end: `prepare`
+/// before clone, `attach` while init waits at its network step (interface,
+/// egress rules, DNS forwarder), `close` at the end, failure or not.
+public final class NetworkSession {
+    public let plan: NetworkPlan
+    let home: NetworkNamespace
+    let logger: Logger
+    private var bridge: BridgeAttachment?
+    private var slirp: SlirpAttachment?
+    private var slirpBinary: String?
+    public private(set) var forwarder: DNSForwarder?
+
+    public init(plan: NetworkPlan, logger: Logger) throws(NucleusError) {
+        self.plan = plan
+        self.logger = logger
+        home = try NetworkNamespace()
+        if plan.egressRules != nil || plan.hostRules != nil {
+            // Fail before anything exists rather than after the bridge does.
+            guard nucleus_nft_available() == 0 else {
+                throw NucleusError("bridge networking needs libnftables.so.1 (Debian: apt install libnftables1)")
+            }
+        }
+        switch plan.backend {
+        case .kernel: bridge = try BridgeAttachment.prepare(plan, home: home)
+        case .userspace: slirpBinary = try SlirpAttachment.check(plan)
+        }
+    }
+
+    /// The container's address, once known (kernel back-end: leased in `init`).
+    public var address: IPAddress? {
+        bridge?.address ?? (plan.backend == .userspace ? plan.subnet.address.advanced(by: 100) : nil)
+    }
+
+    public func attach(pid: Int32, rootless: Bool) throws(NucleusError) {
+        let container = try NetworkNamespace(pid: pid)
+        if let bridge { try bridge.attach(to: container) }
+        let rules = plan.egressRules
+        try container.run(from: home) { () throws(NucleusError) -> Void in
+            // The workload has no CAP_NET_BIND_SERVICE: let it serve on port 80
+            // in its own namespace, as Docker does.
+            try Sysctl.ensure("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0")
+            if let rules {
+                try Nftables.run(rules, what: "install the egress rules in the container's network namespace")
+            }
+        }
+        if let forwarderPlan = plan.forwarder {
+            forwarder = try DNSForwarder(plan: forwarderPlan, container: container, home: home, logger: logger)
+        }
+        if let slirpBinary {
+            slirp = try SlirpAttachment.attach(plan, binary: slirpBinary, containerPID: pid, rootless: rootless)
+        }
+        logger.debug("network attached", metadata: ["address": "\(address.map { "\($0)" } ?? "?")"])
+    }
+
+    public func close() {
+        forwarder = nil
+        slirp?.detach()
+        slirp = nil
+        bridge?.detach()
+        bridge = nil
+    }
+}

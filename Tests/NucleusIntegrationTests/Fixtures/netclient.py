@@ -1,0 +1,82 @@
+"""Network probes run inside a container; one output line per command.
+
+connect HOST PORT   -> "ok <first line>" | "refused" | "unreachable" | "timeout" | "error <errno name>"
+udp HOST PORT       -> "ok <reply>" | the same failures
+resolve NAME        -> "addresses A,B" | "nxdomain"
+serve PORT COUNT    -> answers COUNT TCP connections with "hello from container"
+wait                -> reads one line from stdin (the test's go-ahead)
+sleep SECONDS
+"""
+import errno
+import socket
+import sys
+import time
+
+
+def failure(error):
+    if isinstance(error, socket.timeout):
+        return "timeout"
+    if error.errno == errno.ECONNREFUSED:
+        return "refused"
+    if error.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM):
+        return "unreachable"
+    return "error " + errno.errorcode.get(error.errno, str(error.errno))
+
+
+def connect(host, port):
+    try:
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            return "ok " + sock.makefile().readline().strip()
+    except OSError as error:
+        return failure(error)
+
+
+def udp(host, port):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.settimeout(5)
+    try:
+        sock.connect((host, int(port)))
+        sock.send(b"ping")
+        return "ok " + sock.recv(100).decode()
+    except OSError as error:
+        return failure(error)
+
+
+def resolve(name):
+    try:
+        found = socket.getaddrinfo(name, 80, socket.AF_INET, socket.SOCK_STREAM)
+        return "addresses " + ",".join(sorted({entry[4][0] for entry in found}))
+    except socket.gaierror:
+        return "nxdomain"
+
+
+def serve(port, count):
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("0.0.0.0", int(port)))
+    server.listen(8)
+    print("listening", flush=True)
+    for _ in range(int(count)):
+        conn, _ = server.accept()
+        conn.sendall(b"hello from container\n")
+        conn.close()
+    return "served"
+
+
+args = sys.argv[1:]
+while args:
+    command = args.pop(0)
+    if command == "connect":
+        print(connect(args.pop(0), args.pop(0)), flush=True)
+    elif command == "udp":
+        print(udp(args.pop(0), args.pop(0)), flush=True)
+    elif command == "resolve":
+        print(resolve(args.pop(0)), flush=True)
+    elif command == "serve":
+        print(serve(args.pop(0), args.pop(0)), flush=True)
+    elif command == "wait":
+        sys.stdin.readline()
+    elif command == "sleep":
+        time.sleep(float(args.pop(0)))
+    else:
+        sys.exit("unknown command " + command)

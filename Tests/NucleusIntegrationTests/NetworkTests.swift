@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+
+/// Bridge networking, observed from inside containers and from the test's
+/// own "host" namespace; every packet stays inside namespaces the test made.
+@Suite(.serialized) struct NetworkTests {
+    @Test func bridgeGivesAnAddressARouteAndTheInternet() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let result = try world.nucleus([
+            "run", "--network", "bridge", "--", "/bin/sh", "-c", "ip -4 -o addr show dev eth0; ip route show default",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("inet 10.88."))
+        #expect(result.stdout.contains("default via 10.88.0.1"))
+        let reach = try world.probe(["connect", "203.0.113.10", "80", "udp", "203.0.113.11", "5000"])
+        #expect(reach.stdout.lines == ["ok hello from 203.0.113.10", "ok udp reply"], "\(reach.stderr)")
+        #expect(try world.leftovers() == [])
+    }
+
+    @Test func publishedPortsAnswerOnTheHostAddressAndItsLoopback() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let running = try world.start(
+            NetworkWorld.clientArguments(
+                ["serve", "80", "2"], flags: ["-p", "8080:80", "-p", "127.0.0.1:8081:80"]))
+        var answers: [String] = []
+        for (address, port) in [(NetworkWorld.hostAddress, 8080), ("127.0.0.1", 8081)] {
+            var answer = ""
+            for _ in 0..<50 {
+                answer = try world.connectFromHost(address, port)
+                if answer == "ok hello from container" { break }
+                usleep(100_000)
+            }
+            answers.append(answer)
+        }
+        let result = NucleusBinary.finish(running)
+        #expect(answers == ["ok hello from container", "ok hello from container"], "\(result.stderr)")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try world.leftovers() == [])
+    }
+
+    @Test func aTakenHostPortIsRefusedBeforeStartAndLeavesNothing() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let holder = try world.start(NetworkWorld.clientArguments(["wait"], flags: ["-p", "8090:80"]))
+        usleep(500_000)
+        let second = try world.probe(["connect", "203.0.113.10", "80"], flags: ["-p", "8090:81"])
+        #expect(second.status == 125)
+        #expect(second.stderr.contains("host port 8090/tcp is taken"), "\(second.stderr)")
+        try holder.stdin?.fileHandleForWriting.close()
+        let first = NucleusBinary.finish(holder)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try world.leftovers() == [])
+    }
+
+    @Test func egressAllowsOnlyTheListedBlockAndPortAndRejectsFast() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let result = try world.probe(
+            [
+                "connect", "203.0.113.10", "80", "connect", "203.0.113.10", "8443", "connect", "203.0.113.11", "80",
+                "udp", "203.0.113.10", "5000",
+            ], flags: ["--egress-allow", "203.0.113.10/32", "--egress-tcp-port", "80"])
+        #expect(result.status == 0, "\(result.stderr)")
+        // Refused, not timed out: the policy rejects instead of dropping.
+        #expect(result.stdout.lines == ["ok hello from 203.0.113.10", "refused", "refused", "unreachable"])
+    }
+
+    @Test func metadataAndHostAddressesStayBlockedUnderAnAllowAll() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let blocked = try world.probe(
+            [
+                "connect", "169.254.169.254", "80", "connect", NetworkWorld.hostAddress, "22", "connect", "10.88.0.1",
+                "22", "connect", "203.0.113.12", "80",
+            ], flags: ["--egress-allow", "0.0.0.0/0"])
+        #expect(
+            blocked.stdout.lines == ["refused", "refused", "refused", "ok hello from 203.0.113.12"], "\(blocked.stderr)"
+        )
+        let named = try world.probe(
+            ["connect", "169.254.169.254", "80"], flags: ["--egress-allow", "169.254.169.254/32"])
+        #expect(named.stdout.lines == ["ok hello from 169.254.169.254"], "\(named.stderr)")
+    }
+
+    @Test func theWorkloadCannotChangeItsEgressRules() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let result = try world.nucleus([
+            "run", "--network", "bridge", "--egress-allow", "203.0.113.10/32", "--volume",
+            NetworkWorld.fixtures + ":/fixtures:ro", "--", "/bin/sh", "-c",
+            "/usr/sbin/nft flush ruleset; echo nft=$?; /usr/bin/python3 /fixtures/netclient.py connect 203.0.113.11 80",
+        ])
+        #expect(result.stdout.lines.first != "nft=0", "\(result.stdout)")
+        #expect(result.stdout.lines.last == "refused", "\(result.stderr)")
+    }
+
+    @Test func domainAllowlistFollowsDNSAndItsTTL() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        try world.setRecords(["api.test 2 203.0.113.10", "other.test 60 203.0.113.11"])
+        let running = try world.start(
+            NetworkWorld.clientArguments(
+                [
+                    "resolve", "api.test", "connect", "203.0.113.10", "80", "resolve", "other.test", "connect",
+                    "203.0.113.11", "80", "wait", "sleep", "3", "resolve", "api.test", "connect", "203.0.113.12", "80",
+                    "connect", "203.0.113.10", "80",
+                ], flags: ["--dns", NetworkWorld.resolver, "--egress-domain", "api.test"]))
+        usleep(2_500_000)
+        try world.setRecords(["api.test 2 203.0.113.12", "other.test 60 203.0.113.11"])
+        running.stdin?.fileHandleForWriting.write(Data("go\n".utf8))
+        let result = NucleusBinary.finish(running)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stdout.lines == [
+                "addresses 203.0.113.10", "ok hello from 203.0.113.10", "nxdomain", "refused",
+                "addresses 203.0.113.12", "ok hello from 203.0.113.12", "refused",
+            ])
+    }
+
+    @Test func fiftyConcurrentContainersGetDistinctAddresses() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let runs = try (0..<50).map { _ in
+            try world.start([
+                "run", "--network", "bridge", "--", "/bin/sh", "-c", "ip -4 -o addr show dev eth0; sleep 1",
+            ])
+        }
+        let results = runs.map { NucleusBinary.finish($0) }
+        let addresses = results.compactMap { result in
+            result.stdout.split(separator: " ").firstIndex(of: "inet").map {
+                result.stdout.split(separator: " ")[$0 + 1]
+            }
+        }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr).filter { !$0.isEmpty }.prefix(2))")
+        #expect(addresses.count == 50)
+        #expect(Set(addresses).count == 50)
+        #expect(try world.leftovers() == [])
+    }
+
+    @Test func aKilledNucleusLeavesNothingOnceTheNextRunReclaims() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let running = try world.start(NetworkWorld.clientArguments(["sleep", "30"], flags: ["-p", "8085:80"]))
+        var leases: [String] = []
+        for _ in 0..<50 where leases.isEmpty {
+            usleep(100_000)
+            leases = try world.leftovers().filter { $0.hasPrefix("lease") }
+        }
+        #expect(!leases.isEmpty)
+        // ip netns exec execs nucleus in place: this is nucleus's pid.
+        kill(running.process.processIdentifier, SIGKILL)
+        _ = NucleusBinary.finish(running)
+        let gc = try world.nucleus(["gc"])
+        #expect(gc.status == 0, "\(gc.stderr)")
+        #expect(try world.leftovers() == [])
+    }
+
+    @Test func aFailedStartLeavesNothing() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let result = try world.nucleus([
+            "run", "--network", "bridge", "-p", "8086:80", "--egress-allow", "203.0.113.10/32", "--",
+            "/nonexistent/program",
+        ])
+        #expect(result.status == 127, "\(result.stderr)")
+        #expect(try world.leftovers() == [])
+    }
+
+    @Test func userspaceBackendReachesOutAndPublishes() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let reach = try world.probe(
+            ["connect", "203.0.113.10", "80"], flags: ["--nat-backend", "userspace"])
+        #expect(reach.stdout.lines == ["ok hello from 203.0.113.10"], "\(reach.stderr)")
+        let running = try world.start(
+            NetworkWorld.clientArguments(
+                ["serve", "80", "1"], flags: ["--nat-backend", "userspace", "-p", "127.0.0.1:8082:80"]))
+        var answer = ""
+        for _ in 0..<50 {
+            answer = try world.connectFromHost("127.0.0.1", 8082)
+            // slirp4netns accepts on the host before the container listens: wait for the real answer.
+            if answer == "ok hello from container" { break }
+            usleep(100_000)
+        }
+        let result = NucleusBinary.finish(running)
+        #expect(answer == "ok hello from container", "\(result.stderr)")
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+}
