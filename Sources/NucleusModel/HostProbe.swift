@@ -36,6 +36,10 @@ public protocol HostProbe: Sendable {
     /// The addresses of this network namespace's interfaces (for the egress
     /// rules that keep the workload off the host's own services).
     var hostAddresses: [IPAddress] { get }
+    /// Other tables' forward-hook chains whose policy drops and that never name
+    /// `bridge` ("ip filter FORWARD"): routed bridge traffic would die there,
+    /// whatever nucleus's own table accepts. Asked only for bridge mode.
+    func forwardDropChains(ignoring bridge: String) -> [String]
     /// Whether the file system holding `path` is one the kernel can idmap.
     func supportsIdmappedMounts(_ path: String) -> Bool
 }

@@ -8,7 +8,10 @@ import NucleusModel
 /// forwarder's answered addresses, then a logged, rate-limited reject.
 public struct EgressRules: Sendable, Equatable {
     public static let table = "nucleus_egress"
-    public static let metadataAddress = IPAddress("169.254.169.254")!
+    /// Cloud metadata endpoints: the common one, AWS ECS's, AWS's IPv6 one, Alibaba's.
+    public static let metadataAddresses = ["169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200"].map {
+        IPAddress($0)!
+    }
     public static let logPrefix = "nucleus-egress-denied: "
 
     public var allow: [IPNetwork]

@@ -25,7 +25,7 @@ public enum NetworkPlanner {
             try refuseBridgeOptions(mode: mode, request: request)
             return Result(plan: nil, resolvConf: nil, mechanisms: [])
         }
-        let backend = try backend(request.natBackend, euid: host.effectiveUID)
+        let (backend, fallback) = try backend(request.natBackend, host: host)
         let subnet = try subnet(request.subnet, backend: backend)
         try checkPorts(request.publish)
         let gateway = backend == .kernel ? subnet.address.advanced(by: 1) : subnet.address.advanced(by: 2)
@@ -47,15 +47,20 @@ public enum NetworkPlanner {
             plan.egressRules =
                 EgressRules(
                     allow: request.egressAllow, tcpPorts: request.egressTCPPorts, udpPorts: request.egressUDPPorts,
-                    resolvers: resolvers, forwarder: plan.forwarder, protected: [EgressRules.metadataAddress] + hostOwn
+                    resolvers: resolvers, forwarder: plan.forwarder, protected: EgressRules.metadataAddresses + hostOwn
                 ).text
         }
         if backend == .kernel { plan.hostRules = HostRules.text(bridge: bridgeName, subnet: subnet) }
         let nameservers = plan.forwarder.map { [$0.listen] } ?? resolvers
         let resolvConf = nameservers.map { "nameserver \($0)\n" }.joined()
-        return Result(
-            plan: plan, resolvConf: resolvConf,
-            mechanisms: mechanisms(plan, request: request, restricted: restricted))
+        var mechanisms = mechanisms(plan, request: request, restricted: restricted)
+        if let fallback {
+            mechanisms.append(
+                Mechanism(
+                    name: "nat_backend", status: .degraded,
+                    detail: "userspace (slirp4netns) instead of kernel: " + fallback))
+        }
+        return Result(plan: plan, resolvConf: resolvConf, mechanisms: mechanisms)
     }
 
     static func refuseBridgeOptions(mode: NetworkMode, request: NetworkRequest) throws(NucleusError) {
@@ -70,17 +75,29 @@ public enum NetworkPlanner {
         }
     }
 
-    static func backend(_ requested: NATBackend, euid: UInt32) throws(NucleusError) -> NetworkPlan.Backend {
+    /// The back-end, and why auto did not pick the kernel when it could not.
+    static func backend(_ requested: NATBackend, host: any HostProbe) throws(NucleusError) -> (
+        NetworkPlan.Backend, String?
+    ) {
         switch requested {
-        case .auto: return euid == 0 ? .kernel : .userspace
-        case .userspace: return .userspace
-        case .kernel:
-            guard euid == 0 else {
+        case .userspace: return (.userspace, nil)
+        case .auto where host.effectiveUID != 0: return (.userspace, nil)
+        case .auto, .kernel:
+            guard host.effectiveUID == 0 else {
                 throw .invalid(
                     "--nat-backend kernel needs root: a bridge, veth pairs and NAT rules need CAP_NET_ADMIN on the host"
                 )
             }
-            return .kernel
+            let drops = host.forwardDropChains(ignoring: bridgeName)
+            guard !drops.isEmpty else { return (.kernel, nil) }
+            let reason =
+                "the host's \(drops.joined(separator: ", ")) drops forwarded traffic (policy drop) and nucleus edits no one else's rules"
+            guard requested == .auto else {
+                throw .invalid(
+                    "--nat-backend kernel: \(reason); accept \(bridgeName) there (iifname/oifname \"\(bridgeName)\" accept) or use --nat-backend userspace"
+                )
+            }
+            return (.userspace, reason)
         }
     }
 

@@ -1,5 +1,6 @@
 import CNucleus
 import NucleusModel
+import NucleusNetwork
 
 #if canImport(Glibc)
     import Glibc
@@ -142,6 +143,11 @@ public struct LiveHost: HostProbe {
     public func supportsIdmappedMounts(_ path: String) -> Bool {
         let type = nucleus_filesystem_type(path)
         return type >= 0 && Self.idmappableFilesystems.contains(Int(type))
+    }
+
+    public func forwardDropChains(ignoring bridge: String) -> [String] {
+        guard let ruleset = try? Nftables.run("list ruleset", what: "read the host's firewall") else { return [] }
+        return ForwardPolicy.droppingChains(in: ruleset, ignoring: bridge)
     }
 
     public var hostAddresses: [IPAddress] {

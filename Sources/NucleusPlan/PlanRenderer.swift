@@ -52,9 +52,45 @@ public enum PlanRenderer {
         ] {
             lines.append("  \(name.padding(to: 12)) \(set.isEmpty ? "none" : set.joined(separator: " "))")
         }
+        if let network = plan.network { lines += networkLines(network) }
         if let landlock = plan.landlock { lines += landlockLines(landlock) }
         if let seccomp = plan.seccomp { lines += seccompLines(seccomp) }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func networkLines(_ network: NetworkPlan) -> [String] {
+        var lines = ["network (bridge):"]
+        switch network.backend {
+        case .kernel:
+            lines.append(
+                "  back-end:    kernel: bridge \(network.bridge), veth -> \(network.interface), NAT in inet nucleus")
+            lines.append("  address:     leased from \(network.subnet) at start, gateway \(network.gateway)")
+        case .userspace:
+            lines.append("  back-end:    userspace: slirp4netns, \(network.interface) in \(network.subnet)")
+            lines.append("  address:     \(network.subnet.address.advanced(by: 100)), gateway \(network.gateway)")
+        }
+        lines.append(
+            "  published:   "
+                + (network.publish.isEmpty ? "none" : network.publish.map(\.description).joined(separator: ", ")))
+        lines.append(
+            "  resolvers:   "
+                + (network.resolvers.isEmpty ? "none" : network.resolvers.map(\.description).joined(separator: ", ")))
+        if let forwarder = network.forwarder {
+            lines.append(
+                "  dns forwarder: \(forwarder.listen):53 in the container, answers only "
+                    + forwarder.names.map(\.description).joined(separator: ", "))
+        }
+        if let rules = network.egressRules {
+            lines.append("  egress rules (nftables, inside the container's network namespace):")
+            lines += rules.split(separator: "\n").map { "    " + $0.replacing("\t", with: "  ") }
+        } else {
+            lines.append("  egress rules: none (outbound traffic unrestricted)")
+        }
+        if let rules = network.hostRules {
+            lines.append("  host table (created once, shared by every bridge container):")
+            lines += rules.split(separator: "\n").map { "    " + $0.replacing("\t", with: "  ") }
+        }
+        return lines
     }
 
     static func landlockLines(_ policy: LandlockPolicy) -> [String] {

@@ -187,4 +187,25 @@ import Testing
         #expect(answer == "ok hello from container", "\(result.stderr)")
         #expect(result.status == 0, "\(result.stderr)")
     }
+
+    /// Docker's `ip filter FORWARD` policy drop: an accept in nucleus's table
+    /// cannot outvote it, so auto takes slirp4netns and kernel says why.
+    @Test func aHostForwardDropPolicyIsRoutedAroundNotEdited() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let rules =
+            "add table ip filter\nadd chain ip filter FORWARD { type filter hook forward priority 0; policy drop; }\n"
+        try rules.write(toFile: world.records + ".nft", atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: world.records + ".nft") }
+        #expect(try world.inHost("/usr/sbin/nft", ["-f", world.records + ".nft"]).status == 0)
+        let auto = try world.probe(["connect", "203.0.113.10", "80"])
+        #expect(auto.stdout.lines == ["ok hello from 203.0.113.10"], "\(auto.stderr)")
+        #expect(auto.stderr.contains("ip filter FORWARD drops forwarded traffic"))
+        let kernel = try world.probe(["connect", "203.0.113.10", "80"], flags: ["--nat-backend", "kernel"])
+        #expect(kernel.status == 125)
+        #expect(kernel.stderr.contains("--nat-backend kernel: the host's ip filter FORWARD drops"), "\(kernel.stderr)")
+        let chain = try world.inHost("/usr/sbin/nft", ["list", "chain", "ip", "filter", "FORWARD"]).stdout
+        #expect(!chain.contains("nucleus0"), "nobody else's chain is edited")
+        #expect(try world.leftovers() == [])
+    }
 }
