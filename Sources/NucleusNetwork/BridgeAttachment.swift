@@ -35,7 +35,7 @@ public final class BridgeAttachment {
         let route = try RouteSocket()
         let live = reclaim(store, route: route)
         try ensureBridge(plan, route: route)
-        if let rules = plan.hostRules, !Nftables.hasTable("inet", HostRules.table) {
+        if let rules = plan.hostRules, !Nftables.hasInetTable(HostRules.table) {
             try Nftables.run(rules, what: "install nucleus's host table inet \(HostRules.table)")
         }
         let reservations = try PortReservation.reserve(plan.publish)
@@ -48,7 +48,7 @@ public final class BridgeAttachment {
         }
         let lease = Lease(
             address: address, pid: getpid(), startTime: ProcessIdentity.startTime(of: getpid()) ?? 0,
-            veth: "nuc" + String(address.ipv4Value, radix: 16), publish: plan.publish)
+            veth: vethName(), publish: plan.publish)
         let attachment = BridgeAttachment(plan: plan, lease: lease, reservations: reservations, home: home)
         do throws(NucleusError) {
             try store.record(lease)
@@ -83,12 +83,14 @@ public final class BridgeAttachment {
         }
     }
 
-    /// Undo everything; safe to call twice and after a partial prepare.
+    /// Undo everything; safe to call twice and after a partial prepare. The
+    /// veth is left to the kernel: it goes with the container's namespace,
+    /// and deleting it here would wait out RCU grace periods (15-35 ms).
     public func detach() {
         reservations.forEach { close($0) }
         reservations = []
         guard let store = try? AddressLeases(directory: AddressLeases.directory(for: home)) else { return }
-        Self.release(lease, store: store, route: try? RouteSocket())
+        Self.release(lease, store: store, route: nil)
     }
 
     /// Removes the leases of dead nucleus processes with their veths and port
@@ -109,6 +111,12 @@ public final class BridgeAttachment {
             _ = try? Nftables.run(HostRules.deleteElements([mapping]), what: "unmap a published port")
         }
         store.remove(lease.address)
+    }
+
+    /// Random, not derived from the address: a reused address must not meet
+    /// the previous holder's veth, which the kernel may not have removed yet.
+    static func vethName() -> String {
+        "nuc" + String(UInt64.random(in: 0...UInt64(UInt32.max)) | 1 << 32, radix: 16).dropFirst()
     }
 
     static func ensureBridge(_ plan: NetworkPlan, route: RouteSocket) throws(NucleusError) {

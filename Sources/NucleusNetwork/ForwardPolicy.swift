@@ -1,39 +1,30 @@
-/// Reads `nft list ruleset` output for forward-hook base chains with a drop
-/// policy (Docker sets one on `ip filter FORWARD`). In nftables an accept in
-/// one table does not stop another table's chain from dropping, so such a
-/// chain breaks the kernel back-end unless it already lets the bridge through.
-public enum ForwardPolicy {
-    public static func droppingChains(in ruleset: String, ignoring bridge: String) -> [String] {
-        var found: [String] = []
-        var table = ""
-        var chain = ""
-        var dropping = false
-        var namesBridge = false
-        for raw in ruleset.split(separator: "\n") {
-            let line = raw.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
-            if line.hasPrefix("table ") {
-                table = String(line.dropFirst(6).prefix { $0 != "{" }).trimmingSuffix(" ")
-            } else if line.hasPrefix("chain ") {
-                chain = String(line.dropFirst(6).prefix { $0 != "{" }).trimmingSuffix(" ")
-                dropping = false
-                namesBridge = false
-            } else if line.contains("hook forward") && line.contains("policy drop") {
-                dropping = !table.hasSuffix(" nucleus")
-            } else if line.contains("\"\(bridge)\"") {
-                namesBridge = true
-            } else if line == "}" && !chain.isEmpty {
-                if dropping && !namesBridge { found.append("\(table) \(chain)") }
-                chain = ""
-            }
-        }
-        return found
-    }
-}
+import CNucleus
 
-extension String {
-    func trimmingSuffix(_ character: Character) -> String {
-        var text = self
-        while text.last == character { text.removeLast() }
-        return text
+/// Forward-hook base chains of other tables whose policy drops (Docker sets
+/// one on `ip filter FORWARD`). In nftables an accept in one table does not
+/// stop another table's chain from dropping, so such a chain breaks the
+/// kernel back-end unless its rules already let the bridge through.
+public enum ForwardPolicy {
+    /// Asked over raw netlink (fast); only a chain found that way is read
+    /// through libnftables to see whether it names the bridge.
+    public static func droppingChains(ignoring bridge: String) -> [String] {
+        var buffer = [CChar](repeating: 0, count: 8192)
+        guard nucleus_nft_forward_drop_chains(&buffer, Int32(buffer.count)) > 0 else { return [] }
+        let length = buffer.firstIndex(of: 0) ?? buffer.count
+        let dump = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return chains(fromDump: dump).filter { chain in
+            let text = (try? Nftables.run("list chain \(chain)", what: "read \(chain)")) ?? ""
+            return !names(bridge, chainText: text)
+        }
+    }
+
+    /// "family table chain" lines, without nucleus's own table.
+    public static func chains(fromDump dump: String) -> [String] {
+        dump.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("inet \(HostRules.table) ") }
+    }
+
+    /// Whether a listed chain's rules mention the bridge (an admin let it through).
+    public static func names(_ bridge: String, chainText: String) -> Bool {
+        chainText.contains("\"\(bridge)\"")
     }
 }

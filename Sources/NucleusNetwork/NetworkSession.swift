@@ -18,8 +18,9 @@ public final class NetworkSession {
         self.plan = plan
         self.logger = logger
         home = try NetworkNamespace()
-        if plan.egressRules != nil || plan.hostRules != nil {
+        if plan.egressRules != nil || (plan.backend == .kernel && !plan.publish.isEmpty) {
             // Fail before anything exists rather than after the bridge does.
+            // (A plain bridge start never loads libnftables once the host table exists.)
             guard nucleus_nft_available() == 0 else {
                 throw NucleusError("bridge networking needs libnftables.so.1 (Debian: apt install libnftables1)")
             }

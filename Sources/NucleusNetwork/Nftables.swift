@@ -30,8 +30,8 @@ public enum Nftables {
         return output.map { String(cString: $0) } ?? ""
     }
 
-    /// Whether `table` exists in this namespace.
-    public static func hasTable(_ family: String, _ table: String) -> Bool {
-        (try? run("list table \(family) \(table)", what: "look up table")) != nil
+    /// Whether inet `table` exists in this namespace (raw netlink: no libnftables load).
+    public static func hasInetTable(_ table: String) -> Bool {
+        nucleus_nft_inet_table_exists(table) == 1
     }
 }

@@ -146,8 +146,7 @@ public struct LiveHost: HostProbe {
     }
 
     public func forwardDropChains(ignoring bridge: String) -> [String] {
-        guard let ruleset = try? Nftables.run("list ruleset", what: "read the host's firewall") else { return [] }
-        return ForwardPolicy.droppingChains(in: ruleset, ignoring: bridge)
+        ForwardPolicy.droppingChains(ignoring: bridge)
     }
 
     public var hostAddresses: [IPAddress] {

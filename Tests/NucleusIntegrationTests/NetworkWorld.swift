@@ -120,7 +120,17 @@ final class NetworkWorld {
     }
 
     /// What a test must find gone after a container: veths, leases, published-port elements.
+    /// The kernel removes a veth with its namespace, asynchronously: give it 5 s.
     func leftovers() throws -> [String] {
+        var found = try leftoversNow()
+        for _ in 0..<50 where !found.isEmpty {
+            usleep(100_000)
+            found = try leftoversNow()
+        }
+        return found
+    }
+
+    private func leftoversNow() throws -> [String] {
         var found: [String] = []
         let links = try inHost("/usr/sbin/ip", ["-o", "link", "show"]).stdout
         found += links.lines.filter { $0.contains(": nuc") && !$0.contains(": nucleus0") }.map { "veth: " + $0 }

@@ -37,6 +37,15 @@ int nucleus_pipe_cloexec(int fds[2]);
 /* setns(fd, CLONE_NEWNET) for the calling thread. */
 int nucleus_enter_netns(int fd);
 
+/* nf_tables over raw netlink, for the two questions every bridge start asks
+ * (libnftables costs milliseconds to load). 1 if inet table `name` exists,
+ * 0 if not. */
+int nucleus_nft_inet_table_exists(const char *name);
+/* Forward-hook base chains with a drop policy, as "family table chain" lines
+ * separated by '\n' in `out` (NUL-terminated, truncated to `size`);
+ * returns how many. */
+int nucleus_nft_forward_drop_chains(char *out, int size);
+
 /* libnftables: load it (once), run one batch of commands, and free. On
  * failure *error (malloc'd, free with nucleus_free) holds nft's message. */
 int nucleus_nft_available(void);

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Bridge networking cost, in a private world of network namespaces (nothing
+# touches the machine's real interfaces): "host" H runs nucleus, "internet" I
+# runs iperf3 on 203.0.113.10.
+#  1. cold start --network none vs bridge (kernel) vs bridge (userspace), one hyperfine -N run;
+#  2. TCP throughput container -> I: kernel and userspace back-ends, and the
+#     same veth + bridge + NAT path built by hand without nucleus.
+# Usage: bench/network.sh [path/to/nucleus]   (root; needs hyperfine, iperf3, nftables, slirp4netns)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NUCLEUS=${1:-$PWD/.build/release/nucleus}
+H=nucbench-h I=nucbench-i C=nucbench-c
+cleanup() {
+  pkill -f "iperf3 -s -B 203.0.113.10" 2>/dev/null || true
+  for ns in $H $I $C; do ip netns del $ns 2>/dev/null || true; done
+}
+trap cleanup EXIT
+cleanup
+ip netns add $H; ip netns add $I; ip netns add $C
+ip link add bh netns $H type veth peer name bi netns $I
+ip -n $H link set lo up; ip -n $H addr add 198.51.100.1/24 dev bh; ip -n $H link set bh up
+ip -n $H route add default via 198.51.100.2
+ip -n $I link set lo up; ip -n $I addr add 198.51.100.2/24 dev bi; ip -n $I link set bi up
+ip -n $I addr add 203.0.113.10/32 dev lo
+ip netns exec $I iperf3 -s -B 203.0.113.10 -D
+
+echo "== cold start"
+ip netns exec $H hyperfine -N --warmup 20 --runs 200 --export-json "${EXPORT:-/dev/null}" \
+  -n "network none" "$NUCLEUS run -- /bin/true" \
+  -n "network bridge (kernel)" "$NUCLEUS run --network bridge -- /bin/true" \
+  -n "network bridge (userspace)" "$NUCLEUS run --network bridge --nat-backend userspace -- /bin/true"
+
+throughput() { python3 -c 'import json,sys; print("%.2f Gbit/s" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
+
+echo "== TCP throughput to 203.0.113.10 (iperf3, 5 s)"
+printf 'nucleus bridge (kernel):    '
+ip netns exec $H "$NUCLEUS" run --network bridge -- iperf3 -c 203.0.113.10 -t 5 -J 2>/dev/null | throughput
+printf 'nucleus bridge (userspace): '
+ip netns exec $H "$NUCLEUS" run --network bridge --nat-backend userspace -- iperf3 -c 203.0.113.10 -t 5 -J 2>/dev/null | throughput
+
+# The same path without nucleus: a bridge, a veth into namespace C, NAT by hand.
+ip -n $H link add benchbr0 type bridge; ip -n $H addr add 10.99.0.1/24 dev benchbr0; ip -n $H link set benchbr0 up
+ip link add bc netns $C type veth peer name bcc netns $H
+ip -n $H link set bcc master benchbr0 up
+ip -n $C link set lo up; ip -n $C addr add 10.99.0.2/24 dev bc; ip -n $C link set bc up
+ip -n $C route add default via 10.99.0.1
+ip netns exec $H sysctl -qw net.ipv4.ip_forward=1
+ip netns exec $H nft add table ip benchnat
+ip netns exec $H nft add chain ip benchnat post '{ type nat hook postrouting priority srcnat; }'
+ip netns exec $H nft add rule ip benchnat post ip saddr 10.99.0.0/24 oifname != benchbr0 masquerade
+printf 'same veth path, no nucleus: '
+ip netns exec $C iperf3 -c 203.0.113.10 -t 5 -J | throughput
