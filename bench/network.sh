@@ -9,10 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NUCLEUS=${1:-$PWD/.build/release/nucleus}
-H=nucbench-h I=nucbench-i C=nucbench-c
+H=nucbench-h I=nucbench-i C=nucbench-c C2=nucbench-c2
 cleanup() {
   pkill -f "iperf3 -s -B 203.0.113.10" 2>/dev/null || true
-  for ns in $H $I $C; do ip netns del $ns 2>/dev/null || true; done
+  pkill -f "slirp4netns.*$C2" 2>/dev/null || true
+  for ns in $H $I $C $C2; do ip netns del $ns 2>/dev/null || true; done
 }
 trap cleanup EXIT
 cleanup
@@ -25,10 +26,17 @@ ip -n $I addr add 203.0.113.10/32 dev lo
 ip netns exec $I iperf3 -s -B 203.0.113.10 -D
 
 echo "== cold start"
-ip netns exec $H hyperfine -N --warmup 20 --runs 200 --export-json "${EXPORT:-/dev/null}" \
+EXPORT=${EXPORT:-$(mktemp /tmp/nucleus-network-bench.XXXXXX.json)}
+ip netns exec $H hyperfine -N --warmup 20 --runs 200 --export-json "$EXPORT" \
   -n "network none" "$NUCLEUS run -- /bin/true" \
   -n "network bridge (kernel)" "$NUCLEUS run --network bridge -- /bin/true" \
   -n "network bridge (userspace)" "$NUCLEUS run --network bridge --nat-backend userspace -- /bin/true"
+
+python3 - "$EXPORT" <<'PY'
+import json, sys
+for result in json.load(open(sys.argv[1]))["results"]:
+    print("median %-28s %.2f ms" % (result["command"], result["median"] * 1000))
+PY
 
 throughput() { python3 -c 'import json,sys; print("%.2f Gbit/s" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }
 
@@ -50,3 +58,12 @@ ip netns exec $H nft add chain ip benchnat post '{ type nat hook postrouting pri
 ip netns exec $H nft add rule ip benchnat post ip saddr 10.99.0.0/24 oifname != benchbr0 masquerade
 printf 'same veth path, no nucleus: '
 ip netns exec $C iperf3 -c 203.0.113.10 -t 5 -J | throughput
+
+# slirp4netns by hand, without nucleus, for namespace C2; its host side lives in H.
+ip netns add $C2
+ip netns exec $H slirp4netns --configure --mtu=65520 --disable-host-loopback --enable-sandbox --enable-seccomp --netns-type=path /run/netns/$C2 tap0 >/dev/null 2>&1 &
+SLIRP=$!
+sleep 1
+printf 'slirp4netns, no nucleus:    '
+ip netns exec $C2 iperf3 -c 203.0.113.10 -t 5 -J | throughput
+kill $SLIRP; ip netns del $C2

@@ -18,7 +18,8 @@ if ! command -v swift >/dev/null; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-packages=(build-essential libseccomp-dev libcap-dev util-linux busybox-static bubblewrap crun hyperfine)
+packages=(build-essential libseccomp-dev libcap-dev util-linux busybox-static bubblewrap crun hyperfine
+    nftables libnftables1 slirp4netns iproute2 iperf3)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -10,7 +10,10 @@ export PATH="$PATH:/opt/swift/usr/bin"
 # builds a --rootfs; gcc compiles the syscall probe; the seccomp corpus runs
 # bash, tar, python3, git, make and strace inside the sandbox.
 # qemu and the Debian kernel boot the cgroup-v2 guest of tests/vm.
-packages=(libseccomp-dev build-essential busybox-static strace python3 git make tar qemu-system-x86 linux-image-amd64)
+# Bridge networking: libnftables1 (nftables) for rules, slirp4netns for the
+# userspace back-end, iproute2 for the tests' private namespaces.
+packages=(libseccomp-dev build-essential busybox-static strace python3 git make tar qemu-system-x86 linux-image-amd64
+    nftables libnftables1 slirp4netns iproute2)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
