@@ -15,18 +15,21 @@ public enum FaultInjection: Equatable, Sendable {
     case workspaceSync
     /// Fail on the host side once the container's init has joined its cgroup.
     case afterCgroup
+    /// Fail on the host side once the network is attached (veth, egress rules, forwarder).
+    case afterNetwork
     /// Skip setup step N (`skip:KIND:TARGET`), so the mount audit has something to catch.
     case skipStep(Int)
 
     public static let environmentVariable = "NUCLEUS_FAULT_STEP"
 
-    /// `id-maps`, `context-tamper`, `workspace-sync`, `after-cgroup`, `skip:STEP`, a step number as `--dry-run` prints it, or `KIND:TARGET`
+    /// `id-maps`, `context-tamper`, `workspace-sync`, `after-cgroup`, `after-network`, `skip:STEP`, a step number as `--dry-run` prints it, or `KIND:TARGET`
     /// (`mount:/proc`, `bind:/usr`, `pivot-root:/`).
     public static func parse(_ value: String, plan: Plan) throws(NucleusError) -> FaultInjection {
         if value == "id-maps" { return .idMaps }
         if value == "context-tamper" { return .contextTamper }
         if value == "workspace-sync" { return .workspaceSync }
         if value == "after-cgroup" { return .afterCgroup }
+        if value == "after-network" { return .afterNetwork }
         if value.hasPrefix("skip:"), case .setupStep(let index) = try parse(String(value.dropFirst(5)), plan: plan) {
             return .skipStep(index)
         }

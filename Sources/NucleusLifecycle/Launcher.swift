@@ -108,6 +108,9 @@ public struct Launcher {
             }
             if let network {
                 try network.attach(pid: pid, rootless: plan.idMapping.rootless)
+                if fault == .afterNetwork {
+                    throw NucleusError("attach the network", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)
+                }
                 try awaitStep(.awaitNetwork, child) { () throws(NucleusError) in }
             }
             try awaitStep(.auditMounts, child) { () throws(NucleusError) in
@@ -118,7 +121,8 @@ public struct Launcher {
             _ = child.waitForExit()
             // The child runs its first steps while we write the maps: if one of
             // them failed, that is the error to report, not the map write it broke.
-            if case .failure(let record) = child.readErrorPipe() { throw record.error(in: plan) }
+            // (errno 0 is init waiting at a step, not a failure.)
+            if case .failure(let record) = child.readErrorPipe(), record.errno != 0 { throw record.error(in: plan) }
             throw error
         }
         events?.start(id: id, pid: pid, cgroup: cgroup?.directories.values.sorted().first, plan: plan)

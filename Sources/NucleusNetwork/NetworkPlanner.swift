@@ -42,6 +42,11 @@ public enum NetworkPlanner {
                 table: EgressRules.table)
         }
         let restricted = request.hasEgressPolicy || serviceMode == .production
+        if restricted && host.effectiveUID != 0 {
+            throw .invalid(
+                "egress rules need nucleus started as root: a rootless nucleus cannot enter the container's network namespace to install them"
+            )
+        }
         if restricted {
             let hostOwn = backend == .kernel ? [gateway] + host.hostAddresses.filter { !$0.isLoopback } : [gateway]
             plan.egressRules =

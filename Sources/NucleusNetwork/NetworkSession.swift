@@ -39,13 +39,18 @@ public final class NetworkSession {
     public func attach(pid: Int32, rootless: Bool) throws(NucleusError) {
         let container = try NetworkNamespace(pid: pid)
         if let bridge { try bridge.attach(to: container) }
-        let rules = plan.egressRules
-        try container.run(from: home) { () throws(NucleusError) -> Void in
-            // The workload has no CAP_NET_BIND_SERVICE: let it serve on port 80
-            // in its own namespace, as Docker does.
-            try Sysctl.ensure("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0")
-            if let rules {
-                try Nftables.run(rules, what: "install the egress rules in the container's network namespace")
+        // A rootless nucleus may not enter a namespace its container's user
+        // namespace owns; the planner refuses egress rules for it, and low
+        // ports stay privileged inside.
+        if !rootless {
+            let rules = plan.egressRules
+            try container.run(from: home) { () throws(NucleusError) -> Void in
+                // The workload has no CAP_NET_BIND_SERVICE: let it serve on port 80
+                // in its own namespace, as Docker does.
+                try Sysctl.ensure("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0")
+                if let rules {
+                    try Nftables.run(rules, what: "install the egress rules in the container's network namespace")
+                }
             }
         }
         if let forwarderPlan = plan.forwarder {

@@ -165,6 +165,19 @@ import Testing
         ])
         #expect(result.status == 127, "\(result.stderr)")
         #expect(try world.leftovers() == [])
+        let flags = [
+            "run", "--network", "bridge", "-p", "8087:80", "--dns", NetworkWorld.resolver, "--egress-domain",
+            "api.test",
+            "--", "/bin/true",
+        ]
+        for fault in ["after-network", "mount:/proc", "id-maps"] {
+            let failed = try world.nucleus(flags, fault: fault)
+            #expect(failed.status == 125, "\(fault): \(failed.stderr)")
+            #expect(
+                failed.stderr.contains("injected") || failed.stderr.contains("EIO")
+                    || failed.stderr.contains("Input/output"), "\(fault): \(failed.stderr)")
+            #expect(try world.leftovers() == [], "\(fault)")
+        }
     }
 
     @Test func userspaceBackendReachesOutAndPublishes() throws {
@@ -207,5 +220,27 @@ import Testing
         let chain = try world.inHost("/usr/sbin/nft", ["list", "chain", "ip", "filter", "FORWARD"]).stdout
         #expect(!chain.contains("nucleus0"), "nobody else's chain is edited")
         #expect(try world.leftovers() == [])
+    }
+
+    /// Not root: auto takes slirp4netns, and egress rules are refused, not skipped.
+    @Test func aRootlessCallerGetsTheUserspaceBackEnd() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        // The checkout may sit below a directory uid 65534 cannot enter: run a copy.
+        let directory = "/tmp/nucleus-rootless-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let binary = directory + "/nucleus"
+        try FileManager.default.copyItem(atPath: NucleusBinary.path, toPath: binary)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
+        let asNobody = ["--reuid", "65534", "--regid", "65534", "--clear-groups", binary, "run", "--network", "bridge"]
+        let script =
+            "import socket; print(socket.create_connection(('203.0.113.10', 80), timeout=5).makefile().readline().strip())"
+        let reach = try world.inHost("/usr/bin/setpriv", asNobody + ["--", "/usr/bin/python3", "-c", script])
+        #expect(reach.stdout.lines == ["hello from 203.0.113.10"], "\(reach.stderr)")
+        let egress = try world.inHost(
+            "/usr/bin/setpriv", asNobody + ["--egress-allow", "203.0.113.10/32", "--", "/bin/true"])
+        #expect(egress.status == 125)
+        #expect(egress.stderr.contains("egress rules need nucleus started as root"), "\(egress.stderr)")
     }
 }

@@ -71,14 +71,16 @@ final class NetworkWorld {
     }
 
     /// `nucleus ARGS` inside the host namespace.
-    func nucleus(_ arguments: [String], stdin: String? = nil) throws -> NucleusBinary.Result {
-        NucleusBinary.finish(try start(arguments, stdin: stdin))
+    func nucleus(_ arguments: [String], stdin: String? = nil, fault: String? = nil) throws -> NucleusBinary.Result {
+        NucleusBinary.finish(try start(arguments, stdin: stdin, fault: fault))
     }
 
-    func start(_ arguments: [String], stdin: String? = nil) throws -> NucleusBinary.Running {
+    /// `fault`: a `NUCLEUS_FAULT_STEP` for this run.
+    func start(_ arguments: [String], stdin: String? = nil, fault: String? = nil) throws -> NucleusBinary.Running {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", host, NucleusBinary.path] + arguments
+        let environment = fault.map { ["/usr/bin/env", "NUCLEUS_FAULT_STEP=" + $0] } ?? []
+        process.arguments = ["netns", "exec", host] + environment + [NucleusBinary.path] + arguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
