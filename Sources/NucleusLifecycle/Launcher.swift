@@ -112,6 +112,11 @@ public struct Launcher {
                     throw NucleusError("attach the network", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)
                 }
                 try awaitStep(.awaitNetwork, child) { () throws(NucleusError) in }
+            } else if !plan.idMapping.rootless {
+                // While init sets up its mounts: undo what a killed bridge
+                // container left in this namespace (its port mappings would
+                // otherwise keep capturing their host ports).
+                BridgeAttachment.reclaimStale()
             }
             try awaitStep(.auditMounts, child) { () throws(NucleusError) in
                 try MountAudit.check(plan: plan, pid: child.pid)

@@ -93,6 +93,21 @@ public final class BridgeAttachment {
         Self.release(lease, store: store, route: nil)
     }
 
+    /// `reclaim` for runs without a bridge: costs one stat when this
+    /// namespace never had a bridge container.
+    public static func reclaimStale() {
+        guard let home = try? NetworkNamespace() else { return }
+        let directory = AddressLeases.directory(for: home)
+        var info = stat()
+        guard stat(directory, &info) == 0,
+            directoryEntries(directory).contains(where: { $0.hasSuffix(".lease") }),
+            let store = try? AddressLeases(directory: directory)
+        else { return }
+        let leases = store.all()
+        guard leases.contains(where: { !$0.ownerAlive }) else { return }
+        reclaim(store, route: try? RouteSocket())
+    }
+
     /// Removes the leases of dead nucleus processes with their veths and port
     /// mappings; returns the live ones.
     @discardableResult

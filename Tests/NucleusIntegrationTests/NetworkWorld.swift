@@ -132,7 +132,7 @@ final class NetworkWorld {
         return found
     }
 
-    private func leftoversNow() throws -> [String] {
+    func leftoversNow() throws -> [String] {
         var found: [String] = []
         let links = try inHost("/usr/sbin/ip", ["-o", "link", "show"]).stdout
         found += links.lines.filter { $0.contains(": nuc") && !$0.contains(": nucleus0") }.map { "veth: " + $0 }
