@@ -107,6 +107,8 @@ public struct Launcher {
                 if cgroup.plan.version == .v1 { try child.release() }
             }
             if let network {
+                let notice = self.notice
+                network.onDenied = { notice("egress denied: \($0) (not allowed by the egress policy)") }
                 try network.attach(pid: pid, rootless: plan.idMapping.rootless)
                 if fault == .afterNetwork {
                     throw NucleusError("attach the network", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)
@@ -136,9 +138,10 @@ public struct Launcher {
             child: child, seccompProgram: seccompProgram ?? [], endpoint: trees.notify, events: events, id: id)
         let outcome = Supervisor(
             child: child, signalFD: signalFD, tracer: tracer, stopTimeout: plan.process.stopTimeout, health: health,
-            readiness: readiness, forwarder: network?.forwarder,
+            readiness: readiness, network: network,
             logger: logger
         ).superviseUntilExit()
+        network?.drainDenied()
         if let tracer, let path = plan.seccomp?.traceLog {
             try tracer.write(to: path)
             logger.info("syscall trace written", metadata: ["path": "\(path)", "syscalls": "\(tracer.records.count)"])

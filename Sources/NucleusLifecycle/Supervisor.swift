@@ -27,8 +27,8 @@ struct Supervisor {
     let health: HealthMonitor?
     /// `--readiness-*`: probes started and reaped from this loop.
     let readiness: ReadinessMonitor?
-    /// `--egress-domain`: the DNS forwarder's sockets, served from this loop.
-    let forwarder: DNSForwarder?
+    /// Bridge mode: the DNS forwarder's sockets and the egress denial log, served from this loop.
+    let network: NetworkSession?
     let logger: Logger
 
     func superviseUntilExit() -> Outcome {
@@ -49,8 +49,8 @@ struct Supervisor {
             if let readiness, readiness.pollFD >= 0 {
                 fds.append(pollfd(fd: readiness.pollFD, events: Int16(POLLIN), revents: 0))
             }
-            let forwarderSlot = fds.count
-            for fd in forwarder?.pollFDs ?? [] { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+            let networkSlot = fds.count
+            for fd in network?.pollFDs ?? [] { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
             let due = [killAt, health?.dueAt, readiness?.dueAt].compactMap { $0 }.min()
             let wait = due.map { Int32(max(0, ($0 - Launcher.now()) * 1000).rounded(.up)) } ?? -1
             let ready = poll(&fds, nfds_t(fds.count), wait)
@@ -67,9 +67,9 @@ struct Supervisor {
                 }
                 readiness.tick(now: Launcher.now())
             }
-            if let forwarder, ready > 0 {
-                for slot in forwarderSlot..<fds.count where fds[slot].revents != 0 {
-                    forwarder.handle(fds[slot].fd, now: Launcher.now())
+            if let network, ready > 0 {
+                for slot in networkSlot..<fds.count where fds[slot].revents != 0 {
+                    network.handle(fds[slot].fd, now: Launcher.now())
                 }
             }
             if ready == 0, let deadline = killAt, Launcher.now() >= deadline {

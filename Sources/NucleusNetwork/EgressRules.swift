@@ -13,6 +13,8 @@ public struct EgressRules: Sendable, Equatable {
         IPAddress($0)!
     }
     public static let logPrefix = "nucleus-egress-denied: "
+    /// The NFLOG group nucleus reads the denials from (see `DeniedLog`).
+    public static let logGroup: UInt16 = 100
 
     public var allow: [IPNetwork]
     public var tcpPorts: [UInt16]
@@ -56,6 +58,10 @@ public struct EgressRules: Sendable, Equatable {
         lines.append("\t\ttype filter hook output priority filter; policy drop;")
         lines.append("\t\toifname \"lo\" accept")
         lines.append("\t\tct state established,related accept")
+        // The kernel's own IPv6 neighbour discovery and multicast reports on eth0: not the workload's traffic.
+        lines.append(
+            "\t\ticmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld2-listener-report } accept"
+        )
         let markMatch = forwarder.map { "meta mark \(hex($0.mark)) " } ?? ""
         for (family, addresses) in Self.byFamily(resolvers) {
             for transport in ["udp", "tcp"] {
@@ -89,7 +95,7 @@ public struct EgressRules: Sendable, Equatable {
             lines.append("\t}")
         }
         lines.append("\tchain denied {")
-        lines.append("\t\tlimit rate 5/minute burst 5 packets log prefix \"\(Self.logPrefix)\" level warn")
+        lines.append("\t\tlimit rate 5/minute burst 5 packets log prefix \"\(Self.logPrefix)\" group \(Self.logGroup)")
         lines.append("\t\tmeta l4proto tcp reject with tcp reset")
         lines.append("\t\treject with icmpx admin-prohibited")
         lines.append("\t}")

@@ -13,6 +13,9 @@ public final class NetworkSession {
     private var slirp: SlirpAttachment?
     private var slirpBinary: String?
     public private(set) var forwarder: DNSForwarder?
+    private var deniedLog: DeniedLog?
+    /// Where each denied connection is told ("tcp 203.0.113.11:80").
+    public var onDenied: (String) -> Void = { _ in }
 
     public init(plan: NetworkPlan, logger: Logger) throws(NucleusError) {
         self.plan = plan
@@ -49,6 +52,7 @@ public final class NetworkSession {
                 // in its own namespace, as Docker does.
                 try Sysctl.ensure("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0")
                 if let rules {
+                    deniedLog = try DeniedLog(group: EgressRules.logGroup, report: onDenied)
                     try Nftables.run(rules, what: "install the egress rules in the container's network namespace")
                 }
             }
@@ -62,7 +66,23 @@ public final class NetworkSession {
         logger.debug("network attached", metadata: ["address": "\(address.map { "\($0)" } ?? "?")"])
     }
 
+    /// What the supervisor polls for the container's network: the DNS
+    /// forwarder's sockets and the denial log.
+    public var pollFDs: [Int32] { (forwarder?.pollFDs ?? []) + (deniedLog.map { [$0.fd] } ?? []) }
+
+    public func handle(_ fd: Int32, now: Double) {
+        if let deniedLog, fd == deniedLog.fd {
+            deniedLog.drain()
+        } else {
+            forwarder?.handle(fd, now: now)
+        }
+    }
+
+    /// Denials logged just before the workload ended, still queued.
+    public func drainDenied() { deniedLog?.drain() }
+
     public func close() {
+        deniedLog = nil
         forwarder = nil
         slirp?.detach()
         slirp = nil

@@ -65,6 +65,10 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         // Refused, not timed out: the policy rejects instead of dropping.
         #expect(result.stdout.lines == ["ok hello from 203.0.113.10", "refused", "refused", "unreachable"])
+        // Each denial is named on nucleus's stderr (the rule's rate limit applies).
+        #expect(result.stderr.contains("nucleus: egress denied: tcp 203.0.113.10:8443"), "\(result.stderr)")
+        #expect(result.stderr.contains("egress denied: tcp 203.0.113.11:80"))
+        #expect(result.stderr.contains("egress denied: udp 203.0.113.10:5000"))
     }
 
     @Test func metadataAndHostAddressesStayBlockedUnderAnAllowAll() throws {

@@ -117,7 +117,7 @@ import Testing
             rules.contains("ip daddr { 203.0.113.0/24 } tcp dport { 443 } accept"), "the /32 inside the /24 is folded")
         #expect(rules.contains("ip6 daddr { 2001:db8::/32 } tcp dport { 443 } accept"))
         #expect(rules.contains("meta l4proto tcp reject with tcp reset"))
-        #expect(rules.contains("log prefix \"nucleus-egress-denied: \""))
+        #expect(rules.contains("log prefix \"nucleus-egress-denied: \" group 100"))
         #expect(!rules.contains("meta mark"), "no forwarder: the workload asks the resolvers itself")
     }
 

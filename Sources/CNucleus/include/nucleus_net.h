@@ -46,6 +46,12 @@ int nucleus_nft_inet_table_exists(const char *name);
  * returns how many. */
 int nucleus_nft_forward_drop_chains(char *out, int size);
 
+/* NFLOG group `group` of this namespace: a non-blocking socket, or -errno. */
+int nucleus_nflog_open(uint16_t group);
+/* Reads what is queued: one "proto address:port" line per logged packet into
+ * `out` (NUL-terminated); returns how many. */
+int nucleus_nflog_read(int fd, char *out, int size);
+
 /* libnftables: load it (once), run one batch of commands, and free. On
  * failure *error (malloc'd, free with nucleus_free) holds nft's message. */
 int nucleus_nft_available(void);
