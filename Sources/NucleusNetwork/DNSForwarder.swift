@@ -99,8 +99,28 @@ public final class DNSForwarder {
         if fd == listenFD {
             let client = withUnsafeBytes(of: from) { $0.load(as: sockaddr_in.self) }
             query(message, from: client, now: now)
-        } else {
+        } else if Self.isResolver(from, plan.upstream) {
             answer(message)
+        }
+    }
+
+    /// Answers count only from a configured resolver's port 53.
+    public static func isResolver(_ from: sockaddr_storage, _ resolvers: [IPAddress]) -> Bool {
+        withUnsafeBytes(of: from) { raw in
+            switch Int32(raw.load(as: sa_family_t.self)) {
+            case AF_INET:
+                let address = raw.load(as: sockaddr_in.self)
+                let bytes = withUnsafeBytes(of: address.sin_addr) { Array($0) }
+                return UInt16(bigEndian: address.sin_port) == 53
+                    && resolvers.contains { $0.bytes == bytes }
+            case AF_INET6:
+                let address = raw.load(as: sockaddr_in6.self)
+                let bytes = withUnsafeBytes(of: address.sin6_addr) { Array($0) }
+                return UInt16(bigEndian: address.sin6_port) == 53
+                    && resolvers.contains { $0.bytes == bytes }
+            default:
+                return false
+            }
         }
     }
 
@@ -204,7 +224,7 @@ public final class DNSForwarder {
         return fd
     }
 
-    static func socketAddress(_ ip: IPAddress, port: UInt16) -> sockaddr_storage {
+    public static func socketAddress(_ ip: IPAddress, port: UInt16) -> sockaddr_storage {
         var storage = sockaddr_storage()
         withUnsafeMutableBytes(of: &storage) { raw in
             if ip.isIPv4 {

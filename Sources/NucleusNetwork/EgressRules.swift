@@ -66,16 +66,17 @@ public struct EgressRules: Sendable, Equatable {
         for (family, addresses) in Self.byFamily(resolvers) {
             for transport in ["udp", "tcp"] {
                 lines.append(
-                    "\t\t\(markMatch)\(family) daddr \(set(addresses.map(\.description))) \(transport) dport 53 accept")
+                    "\t\t\(markMatch)\(family) daddr \(nftSet(addresses.map(\.description))) \(transport) dport 53 accept"
+                )
             }
         }
         for (family, addresses) in Self.byFamily(protected) {
-            lines.append("\t\t\(family) daddr \(set(addresses.map(\.description))) jump denied")
+            lines.append("\t\t\(family) daddr \(nftSet(addresses.map(\.description))) jump denied")
         }
         let ports = portClauses
         for (family, blocks) in Self.byFamily(allow) {
             for clause in ports {
-                lines.append("\t\t\(family) daddr \(set(blocks.map(\.description)))\(clause) accept")
+                lines.append("\t\t\(family) daddr \(nftSet(blocks.map(\.description)))\(clause) accept")
             }
         }
         if let forwarder {
@@ -107,8 +108,8 @@ public struct EgressRules: Sendable, Equatable {
     var portClauses: [String] {
         if tcpPorts.isEmpty && udpPorts.isEmpty { return [""] }
         var clauses: [String] = []
-        if !tcpPorts.isEmpty { clauses.append(" tcp dport \(set(tcpPorts.map { String($0) }))") }
-        if !udpPorts.isEmpty { clauses.append(" udp dport \(set(udpPorts.map { String($0) }))") }
+        if !tcpPorts.isEmpty { clauses.append(" tcp dport \(nftSet(tcpPorts.map { String($0) }))") }
+        if !udpPorts.isEmpty { clauses.append(" udp dport \(nftSet(udpPorts.map { String($0) }))") }
         return clauses
     }
 
@@ -121,7 +122,8 @@ public struct EgressRules: Sendable, Equatable {
     }
 }
 
-func set(_ items: [String]) -> String { "{ " + items.joined(separator: ", ") + " }" }
+/// An anonymous nftables set: `{ a, b }`.
+func nftSet(_ items: [String]) -> String { "{ " + items.joined(separator: ", ") + " }" }
 
 func hex(_ value: UInt32) -> String {
     "0x" + String(value, radix: 16)
