@@ -1,4 +1,5 @@
 import NucleusModel
+import NucleusPlan
 
 /// A host described in memory, so the planner can be tested without root.
 struct FakeHost: HostProbe {
@@ -89,5 +90,24 @@ extension Plan {
 
     func index(_ kind: SetupStep.Kind, _ target: String) -> Int? {
         setup.firstIndex { $0.kind == kind && $0.target == target }
+    }
+}
+
+extension FakeHost {
+    /// The plan for `/bin/true` with `configure` applied, on this host.
+    func plan(_ configure: (inout Request) -> Void = { _ in }) throws -> Plan {
+        var request = Request(command: ["/bin/true"])
+        configure(&request)
+        return try Planner.plan(request, host: self)
+    }
+
+    /// The planner's refusal, or nil when it plans.
+    func refusal(_ configure: (inout Request) -> Void) -> String? {
+        do {
+            _ = try plan(configure)
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 }

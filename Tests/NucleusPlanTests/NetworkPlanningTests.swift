@@ -6,19 +6,18 @@ import Testing
 @Suite struct NetworkPlanningTests {
     let host = FakeHost()
 
+    /// Plans with `--network bridge` and then `configure`.
     func plan(_ configure: (inout Request) -> Void, host: FakeHost? = nil) throws -> Plan {
-        var request = Request(command: ["/bin/true"])
-        request.network = .bridge
-        configure(&request)
-        return try Planner.plan(request, host: host ?? self.host)
+        try (host ?? self.host).plan { request in
+            request.network = .bridge
+            configure(&request)
+        }
     }
 
     func refusal(_ configure: (inout Request) -> Void, host: FakeHost? = nil) -> String? {
-        do {
-            _ = try plan(configure, host: host)
-            return nil
-        } catch {
-            return "\(error)"
+        (host ?? self.host).refusal { request in
+            request.network = .bridge
+            configure(&request)
         }
     }
 

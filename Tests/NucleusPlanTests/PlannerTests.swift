@@ -6,18 +6,11 @@ import Testing
     let host = FakeHost()
 
     func plan(_ configure: (inout Request) -> Void = { _ in }, host: FakeHost? = nil) throws -> Plan {
-        var request = Request(command: ["/bin/true"])
-        configure(&request)
-        return try Planner.plan(request, host: host ?? self.host)
+        try (host ?? self.host).plan(configure)
     }
 
     func refusal(_ configure: (inout Request) -> Void, host: FakeHost? = nil) -> String? {
-        do {
-            _ = try plan(configure, host: host)
-            return nil
-        } catch {
-            return "\(error)"
-        }
+        (host ?? self.host).refusal(configure)
     }
 
     @Test func defaultPlanCreatesEveryNamespaceButTime() throws {
