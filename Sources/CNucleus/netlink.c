@@ -112,12 +112,19 @@ int nucleus_link_index(int nl, const char *name) {
     return index > 0 ? index : -ENODEV;
 }
 
-int nucleus_bridge_create(int nl, const char *name) {
-    struct request r;
-    struct ifinfomsg *info = begin(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof *info);
+/* RTM_NEWLINK for a link that comes up as it is created (or, with index > 0
+ * and no flags, brings an existing one up). */
+static void begin_link_up(struct request *r, uint16_t flags, int index) {
+    struct ifinfomsg *info = begin(r, RTM_NEWLINK, flags, sizeof *info);
     info->ifi_family = AF_UNSPEC;
+    info->ifi_index = index;
     info->ifi_flags = IFF_UP;
     info->ifi_change = IFF_UP;
+}
+
+int nucleus_bridge_create(int nl, const char *name) {
+    struct request r;
+    begin_link_up(&r, NLM_F_CREATE | NLM_F_EXCL, 0);
     put_string(&r, IFLA_IFNAME, name);
     struct rtattr *linkinfo = nest(&r, IFLA_LINKINFO);
     put_string(&r, IFLA_INFO_KIND, "bridge");
@@ -128,10 +135,7 @@ int nucleus_bridge_create(int nl, const char *name) {
 int nucleus_veth_create(int nl, const char *host_name, const char *peer_name, int peer_netns_fd, int master_index,
                         uint32_t mtu) {
     struct request r;
-    struct ifinfomsg *info = begin(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof *info);
-    info->ifi_family = AF_UNSPEC;
-    info->ifi_flags = IFF_UP;
-    info->ifi_change = IFF_UP;
+    begin_link_up(&r, NLM_F_CREATE | NLM_F_EXCL, 0);
     put_string(&r, IFLA_IFNAME, host_name);
     put_u32(&r, IFLA_MASTER, (uint32_t)master_index);
     if (mtu > 0)
@@ -155,11 +159,7 @@ int nucleus_veth_create(int nl, const char *host_name, const char *peer_name, in
 
 int nucleus_link_up(int nl, int index) {
     struct request r;
-    struct ifinfomsg *info = begin(&r, RTM_NEWLINK, 0, sizeof *info);
-    info->ifi_family = AF_UNSPEC;
-    info->ifi_index = index;
-    info->ifi_flags = IFF_UP;
-    info->ifi_change = IFF_UP;
+    begin_link_up(&r, 0, index);
     return exchange(nl, &r, NULL, NULL);
 }
 

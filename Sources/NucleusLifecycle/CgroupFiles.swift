@@ -9,28 +9,10 @@ import NucleusModel
 /// Reading and writing cgroup interface files, one short write each.
 enum CgroupFiles {
     static func write(_ value: String, to path: String) throws(NucleusError) {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw NucleusError("set \(path) to \(value)", syscall: "open", path: path, errno: errno) }
-        defer { close(fd) }
-        let written = value.withCString { Glibc.write(fd, $0, strlen($0)) }
-        guard written == value.utf8.count else {
-            throw NucleusError("set cgroup limit \(value)", syscall: "write", path: path, errno: errno)
-        }
+        try SmallFiles.set(path, to: value)
     }
 
-    static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            guard count > 0 else { break }
-            bytes += chunk[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    static func read(_ path: String) -> String? { try? SmallFiles.text(path) }
 
     /// `key value` lines (memory.events, cpu.stat, cpuacct.stat, memory.oom_control).
     static func keyed(_ path: String) -> [String: UInt64] {

@@ -10,3 +10,15 @@ public func directoryEntryName(_ record: UnsafeMutablePointer<dirent>) -> String
         String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
     }
 }
+
+/// The names in directory `path` (no `.`, `..`), sorted; empty if unreadable.
+public func directoryNames(at path: String) -> [String] {
+    guard let stream = opendir(path) else { return [] }
+    defer { closedir(stream) }
+    var names: [String] = []
+    while let record = readdir(stream) {
+        let name = directoryEntryName(record)
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+}

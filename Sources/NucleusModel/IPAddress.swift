@@ -7,7 +7,7 @@
 /// An IPv4 or IPv6 address as its network-order bytes. Parsing and printing
 /// go through libc's `inet_pton`/`inet_ntop`, so the forms accepted are the
 /// ones every other tool accepts.
-public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct IPAddress: Sendable, Hashable, TextCodable {
     public let bytes: [UInt8]
 
     public init?(bytes: [UInt8]) {
@@ -36,19 +36,6 @@ public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible {
         return String(decoding: text[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let address = IPAddress(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an address"))
-        }
-        self = address
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-
     public var isLoopback: Bool { isIPv4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1] }
 
     /// The address `offset` after this one (IPv4), for host numbers in a subnet.
@@ -62,7 +49,7 @@ public struct IPAddress: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 /// An address block, `10.88.0.0/16` or `2001:db8::/32`.
-public struct IPNetwork: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct IPNetwork: Sendable, Hashable, TextCodable {
     public let address: IPAddress
     public let prefix: Int
 
@@ -107,12 +94,21 @@ public struct IPNetwork: Sendable, Hashable, Codable, CustomStringConvertible {
     public var isSingleAddress: Bool { prefix == address.bytes.count * 8 }
     public var description: String { "\(address)/\(prefix)" }
 
+}
+
+/// Encoded as its text form (`"10.88.0.1"`, `"10.88.0.0/16"`) in plans and configs.
+public protocol TextCodable: Codable, CustomStringConvertible {
+    init?(_ text: String)
+}
+
+extension TextCodable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let network = IPNetwork(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a CIDR"))
+        guard let value = Self(text) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not valid: \(text)"))
         }
-        self = network
+        self = value
     }
 
     public func encode(to encoder: any Encoder) throws {

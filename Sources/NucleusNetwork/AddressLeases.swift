@@ -61,7 +61,9 @@ public struct Lease: Sendable, Equatable {
 /// Start times from `/proc/PID/stat`: (pid, start time) names a process for good.
 public enum ProcessIdentity {
     public static func startTime(of pid: Int32) -> UInt64? {
-        guard let text = try? readText("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
+        guard let text = try? SmallFiles.text("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else {
+            return nil
+        }
         // Fields after the command's closing parenthesis; start time is field 22 overall, 20th here.
         let fields = text[text.index(after: close)...].split(separator: " ")
         return fields.count > 19 ? UInt64(fields[19]) : nil
@@ -107,9 +109,9 @@ public final class AddressLeases {
 
     /// Every lease on file.
     public func all() -> [Lease] {
-        directoryEntries(directory).compactMap { name in
+        directoryNames(at: directory).compactMap { name in
             guard name.hasSuffix(".lease"), let address = IPAddress(String(name.dropLast(6))),
-                let text = try? readText(directory + "/" + name)
+                let text = try? SmallFiles.text(directory + "/" + name)
             else { return nil }
             return Lease(address: address, text: text)
         }
@@ -138,7 +140,7 @@ public final class AddressLeases {
     /// `--subnet` is fixed once the bridge exists: the store remembers it.
     public func checkSubnet(_ subnet: IPNetwork, bridge: String) throws(NucleusError) {
         let path = directory + "/subnet"
-        if let recorded = try? readText(path), let known = IPNetwork(recorded.trimmingNewline) {
+        if let recorded = try? SmallFiles.text(path), let known = IPNetwork(recorded.trimmingNewline) {
             guard known == subnet else {
                 throw .invalid(
                     "--subnet \(subnet): bridge \(bridge) already serves \(known); delete the bridge to change it")
@@ -151,21 +153,6 @@ public final class AddressLeases {
 
 extension String {
     var trimmingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
-}
-
-func readText(_ path: String) throws(NucleusError) -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw NucleusError("read", syscall: "open", path: path, errno: errno) }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = read(fd, &chunk, chunk.count)
-        if count < 0 && errno == EINTR { continue }
-        guard count > 0 else { break }
-        bytes += chunk[0..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// Written to a temporary name and renamed: a reader never sees half a file.
@@ -196,17 +183,4 @@ func makeDirectories(_ path: String) throws(NucleusError) {
             throw NucleusError("create the network state directory", syscall: "mkdir", path: current, errno: errno)
         }
     }
-}
-
-func directoryEntries(_ path: String) -> [String] {
-    guard let directory = opendir(path) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) {
-            String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names
 }

@@ -100,7 +100,7 @@ public final class BridgeAttachment {
         let directory = AddressLeases.directory(for: home)
         var info = stat()
         guard stat(directory, &info) == 0,
-            directoryEntries(directory).contains(where: { $0.hasSuffix(".lease") }),
+            directoryNames(at: directory).contains(where: { $0.hasSuffix(".lease") }),
             let store = try? AddressLeases(directory: directory)
         else { return }
         let leases = store.all()
@@ -135,10 +135,9 @@ public final class BridgeAttachment {
     }
 
     static func ensureBridge(_ plan: NetworkPlan, route: RouteSocket) throws(NucleusError) {
-        if route.index(of: plan.bridge) == nil {
-            try route.createBridge(plan.bridge)
-        }
-        guard let index = route.index(of: plan.bridge) else {
+        let existing = route.index(of: plan.bridge)
+        if existing == nil { try route.createBridge(plan.bridge) }
+        guard let index = existing ?? route.index(of: plan.bridge) else {
             throw NucleusError("find bridge \(plan.bridge)", syscall: "RTM_GETLINK", errno: ENODEV)
         }
         try route.addAddress(plan.gateway, prefix: plan.subnet.prefix, to: index, name: plan.bridge)
@@ -152,13 +151,8 @@ public final class BridgeAttachment {
 
 enum Sysctl {
     static func ensure(_ path: String, _ value: String) throws(NucleusError) {
-        if let current = try? readText(path), current.trimmingNewline == value { return }
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw NucleusError("set \(path)", syscall: "open", path: path, errno: errno) }
-        defer { close(fd) }
-        guard write(fd, value, value.utf8.count) == value.utf8.count else {
-            throw NucleusError("set \(path)", syscall: "write", path: path, errno: errno)
-        }
+        if let current = try? SmallFiles.text(path), current.trimmingNewline == value { return }
+        try SmallFiles.set(path, to: value)
     }
 }
 
@@ -174,17 +168,8 @@ enum PortReservation {
                 held.forEach { close($0) }
                 throw NucleusError("reserve host port \(mapping.hostPort)", syscall: "socket", errno: errno)
             }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = mapping.hostPort.bigEndian
-            if let host = mapping.hostAddress {
-                withUnsafeMutableBytes(of: &address.sin_addr) { $0.copyBytes(from: host.bytes) }
-            }
-            let rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            var address = SocketAddress.make(mapping.hostAddress ?? IPAddress("0.0.0.0")!, port: mapping.hostPort)
+            let rc = SocketAddress.bind(fd, &address, family: AF_INET)
             guard rc == 0 else {
                 let error = errno
                 close(fd)

@@ -48,8 +48,8 @@ public final class DNSForwarder {
         let families = Set(plan.upstream.map(\.family))
         (listenFD, upstreamFDs) = try container.run(from: home) { () throws(NucleusError) -> (Int32, [Int32: Int32]) in
             let listen = try Self.udpSocket(AF_INET)
-            var address = Self.socketAddress(plan.listen, port: 53)
-            guard Self.bind(listen, &address, family: AF_INET) == 0 else {
+            var address = SocketAddress.make(plan.listen, port: 53)
+            guard SocketAddress.bind(listen, &address, family: AF_INET) == 0 else {
                 let error = errno
                 close(listen)
                 throw NucleusError("start the DNS forwarder on \(plan.listen):53", syscall: "bind", errno: error)
@@ -57,9 +57,9 @@ public final class DNSForwarder {
             var upstream: [Int32: Int32] = [:]
             for family in families {
                 let fd = try Self.udpSocket(family)
-                var local = Self.socketAddress(
+                var local = SocketAddress.make(
                     family == AF_INET ? IPAddress("0.0.0.0")! : IPAddress("::")!, port: plan.upstreamPort)
-                guard Self.bind(fd, &local, family: family) == 0 else {
+                guard SocketAddress.bind(fd, &local, family: family) == 0 else {
                     let error = errno
                     close(fd)
                     close(listen)
@@ -142,7 +142,7 @@ public final class DNSForwarder {
         let resolver = plan.upstream[nextResolver % plan.upstream.count]
         nextResolver += 1
         guard let fd = upstreamFDs[resolver.family] else { return }
-        var address = Self.socketAddress(resolver, port: 53)
+        var address = SocketAddress.make(resolver, port: 53)
         _ = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 sendto(fd, forwarded, forwarded.count, 0, $0, socklen_t(MemoryLayout<sockaddr_storage>.size))
@@ -224,30 +224,4 @@ public final class DNSForwarder {
         return fd
     }
 
-    public static func socketAddress(_ ip: IPAddress, port: UInt16) -> sockaddr_storage {
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { raw in
-            if ip.isIPv4 {
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = port.bigEndian
-                withUnsafeMutableBytes(of: &address.sin_addr) { $0.copyBytes(from: ip.bytes) }
-                raw.storeBytes(of: address, as: sockaddr_in.self)
-            } else {
-                var address = sockaddr_in6()
-                address.sin6_family = sa_family_t(AF_INET6)
-                address.sin6_port = port.bigEndian
-                withUnsafeMutableBytes(of: &address.sin6_addr) { $0.copyBytes(from: ip.bytes) }
-                raw.storeBytes(of: address, as: sockaddr_in6.self)
-            }
-        }
-        return storage
-    }
-
-    static func bind(_ fd: Int32, _ address: inout sockaddr_storage, family: Int32) -> Int32 {
-        let size = family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(size)) }
-        }
-    }
 }

@@ -50,7 +50,7 @@ public final class NetworkSession {
             try container.run(from: home) { () throws(NucleusError) -> Void in
                 // The workload has no CAP_NET_BIND_SERVICE: let it serve on port 80
                 // in its own namespace, as Docker does.
-                try Sysctl.ensure("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0")
+                try SmallFiles.set("/proc/sys/net/ipv4/ip_unprivileged_port_start", to: "0")
                 if let rules {
                     deniedLog = try DeniedLog(group: EgressRules.logGroup, report: onDenied)
                     try Nftables.run(rules, what: "install the egress rules in the container's network namespace")

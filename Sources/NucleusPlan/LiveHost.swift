@@ -62,31 +62,13 @@ public struct LiveHost: HostProbe {
         }
     }
 
-    public func readFile(_ path: String) throws(NucleusError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw NucleusError("cannot read \(path)", syscall: "open", path: path, errno: errno) }
-        defer { close(fd) }
-        return try Self.readBytes(fd, what: path)
-    }
+    public func readFile(_ path: String) throws(NucleusError) -> [UInt8] { try SmallFiles.read(path) }
 
     /// Reads an inherited descriptor (`--config-fd`, `--env-fd`) to its end and closes it.
     public func readDescriptor(_ fd: Int32, flag: String) throws(NucleusError) -> String {
         guard fd > 2 else { throw .invalid("\(flag) \(fd): use a descriptor above 2, not stdin, stdout or stderr") }
         defer { close(fd) }
-        return String(decoding: try Self.readBytes(fd, what: "\(flag) \(fd)"), as: UTF8.self)
-    }
-
-    static func readBytes(_ fd: Int32, what: String) throws(NucleusError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw NucleusError("cannot read \(what)", syscall: "read", errno: errno) }
-            if count == 0 { break }
-            bytes += chunk[..<count]
-        }
-        return bytes
+        return String(decoding: try SmallFiles.readAll(fd, what: "\(flag) \(fd)"), as: UTF8.self)
     }
 
     public func owner(of path: String) -> (uid: UInt32, gid: UInt32)? {
@@ -95,16 +77,7 @@ public struct LiveHost: HostProbe {
         return (info.st_uid, info.st_gid)
     }
 
-    public func directoryNames(at path: String) -> [String] {
-        guard let stream = opendir(path) else { return [] }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let record = readdir(stream) {
-            let name = directoryEntryName(record)
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
+    public func directoryNames(at path: String) -> [String] { NucleusModel.directoryNames(at: path) }
 
     /// `statfs` magic numbers of the file systems Linux 6.x lets idmap
     /// (FS_ALLOW_IDMAP); anything else takes the uid-map fallback.

@@ -208,11 +208,11 @@ import Testing
     /// A forged answer from anywhere but a resolver's port 53 is ignored.
     @Test func forwarderAcceptsAnswersOnlyFromItsResolvers() {
         let resolver = IPAddress("192.0.2.53")!
-        #expect(DNSForwarder.isResolver(DNSForwarder.socketAddress(resolver, port: 53), [resolver]))
-        #expect(!DNSForwarder.isResolver(DNSForwarder.socketAddress(resolver, port: 5353), [resolver]))
-        #expect(!DNSForwarder.isResolver(DNSForwarder.socketAddress(IPAddress("10.88.0.2")!, port: 53), [resolver]))
+        #expect(DNSForwarder.isResolver(SocketAddress.make(resolver, port: 53), [resolver]))
+        #expect(!DNSForwarder.isResolver(SocketAddress.make(resolver, port: 5353), [resolver]))
+        #expect(!DNSForwarder.isResolver(SocketAddress.make(IPAddress("10.88.0.2")!, port: 53), [resolver]))
         let six = IPAddress("2001:db8::53")!
-        #expect(DNSForwarder.isResolver(DNSForwarder.socketAddress(six, port: 53), [resolver, six]))
+        #expect(DNSForwarder.isResolver(SocketAddress.make(six, port: 53), [resolver, six]))
     }
 
     /// A real answer (api.test A 203.0.113.10, TTL 2, compressed owner name)

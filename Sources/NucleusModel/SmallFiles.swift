@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Whole-file reads and single writes of the small files nucleus handles:
+/// config and policy files, `/proc` and `/sys` values, cgroup interface
+/// files, lease records.
+public enum SmallFiles {
+    /// Everything `fd` holds, to its end (EINTR retried).
+    public static func readAll(_ fd: Int32, what: String) throws(NucleusError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw NucleusError("cannot read \(what)", syscall: "read", errno: errno) }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+        }
+        return bytes
+    }
+
+    public static func read(_ path: String) throws(NucleusError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw NucleusError("cannot read \(path)", syscall: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        return try readAll(fd, what: path)
+    }
+
+    public static func text(_ path: String) throws(NucleusError) -> String {
+        String(decoding: try read(path), as: UTF8.self)
+    }
+
+    /// One write to an existing file (a sysctl, a cgroup interface file): the
+    /// kernel takes the value whole or refuses it.
+    public static func set(_ path: String, to value: String) throws(NucleusError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw NucleusError("set \(path) to \(value)", syscall: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        let written = value.withCString { Glibc.write(fd, $0, strlen($0)) }
+        guard written == value.utf8.count else {
+            throw NucleusError("set \(path) to \(value)", syscall: "write", path: path, errno: errno)
+        }
+    }
+}
