@@ -11,9 +11,10 @@ export PATH="$PATH:/opt/swift/usr/bin"
 # bash, tar, python3, git, make and strace inside the sandbox.
 # qemu and the Debian kernel boot the cgroup-v2 guest of tests/vm.
 # Bridge networking: libnftables1 (nftables) for rules, slirp4netns for the
-# userspace back-end, iproute2 for the tests' private namespaces.
+# userspace back-end, iproute2 for the tests' private namespaces, iptables
+# to build Docker's and legacy firewall layouts in them.
 packages=(libseccomp-dev build-essential busybox-static strace python3 git make tar qemu-system-x86 linux-image-amd64
-    nftables libnftables1 slirp4netns iproute2)
+    nftables libnftables1 slirp4netns iproute2 iptables)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

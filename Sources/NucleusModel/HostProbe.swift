@@ -36,10 +36,10 @@ public protocol HostProbe: Sendable {
     /// The addresses of this network namespace's interfaces (for the egress
     /// rules that keep the workload off the host's own services).
     var hostAddresses: [IPAddress] { get }
-    /// Other tables' forward-hook chains whose policy drops and that never name
-    /// `bridge` ("ip filter FORWARD"): routed bridge traffic would die there,
-    /// whatever nucleus's own table accepts. Asked only for bridge mode.
-    func forwardDropChains(ignoring bridge: String) -> [String]
+    /// Other tables' IPv4 forward-hook chains whose policy drops and that
+    /// never name `bridge` ("ip filter FORWARD"): routed bridge traffic would
+    /// die there, whatever nucleus's own table accepts. Asked only for bridge mode.
+    func forwardDrops(ignoring bridge: String) -> [ForwardDrop]
     /// Whether the file system holding `path` is one the kernel can idmap.
     func supportsIdmappedMounts(_ path: String) -> Bool
 }
@@ -50,4 +50,19 @@ public enum HostEntry: Sendable, Equatable {
     case file
     case symlink(String)
     case other
+}
+
+/// A foreign chain that drops forwarded traffic by policy, and the chain its
+/// owner provides for other tools' accepts when there is one (Docker jumps
+/// to `DOCKER-USER` first and never rewrites it).
+public struct ForwardDrop: Sendable, Equatable {
+    /// "family table chain".
+    public var chain: String
+    /// "family table DOCKER-USER", when `chain` jumps there.
+    public var userHook: String?
+
+    public init(chain: String, userHook: String? = nil) {
+        self.chain = chain
+        self.userHook = userHook
+    }
 }

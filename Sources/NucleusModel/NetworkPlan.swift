@@ -22,6 +22,9 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
     public var egressRules: String?
     /// Kernel back-end: nucleus's own host table, created once and shared by every container.
     public var hostRules: String?
+    /// Kernel back-end behind Docker's forward drop: accepts for the bridge
+    /// inserted into `DOCKER-USER`, the chain Docker leaves to other tools.
+    public var hookRules: [HookRules] = []
 
     public init(
         backend: Backend, bridge: String, subnet: IPNetwork, gateway: IPAddress, interface: String,
@@ -34,6 +37,19 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
         self.interface = interface
         self.publish = publish
         self.resolvers = resolvers
+    }
+}
+
+/// Rules for one foreign hook chain, installed once (they persist with the
+/// bridge) unless the chain already names the bridge.
+public struct HookRules: Sendable, Equatable, Codable {
+    /// "family table chain".
+    public var chain: String
+    public var text: String
+
+    public init(chain: String, text: String) {
+        self.chain = chain
+        self.text = text
     }
 }
 

@@ -38,6 +38,12 @@ public final class BridgeAttachment {
         if let rules = plan.hostRules, !Nftables.hasInetTable(HostRules.table) {
             try Nftables.run(rules, what: "install nucleus's host table inet \(HostRules.table)")
         }
+        for hook in plan.hookRules {
+            let listed = try Nftables.run("list chain \(hook.chain)", what: "read \(hook.chain)")
+            if !ForwardPolicy.names(plan.bridge, chainText: listed) {
+                try Nftables.run(hook.text, what: "accept \(plan.bridge) in \(hook.chain)")
+            }
+        }
         let reservations = try PortReservation.reserve(plan.publish)
         let address: IPAddress
         do throws(NucleusError) {

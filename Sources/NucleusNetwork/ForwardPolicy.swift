@@ -1,30 +1,72 @@
 import CNucleus
+import NucleusModel
 
 /// Forward-hook base chains of other tables whose policy drops (Docker sets
 /// one on `ip filter FORWARD`). In nftables an accept in one table does not
 /// stop another table's chain from dropping, so such a chain breaks the
-/// kernel back-end unless its rules already let the bridge through.
+/// kernel back-end unless its rules already let the bridge through, or its
+/// owner offers a chain for other tools' accepts (Docker's `DOCKER-USER`).
 public enum ForwardPolicy {
+    public static let dockerUserChain = "DOCKER-USER"
+
     /// Asked over raw netlink (fast); only a chain found that way is read
-    /// through libnftables to see whether it names the bridge.
-    public static func droppingChains(ignoring bridge: String) -> [String] {
+    /// through libnftables to see whether it, or its user hook, names the bridge.
+    public static func drops(ignoring bridge: String) -> [ForwardDrop] {
+        nftablesDrops(ignoring: bridge) + (nucleus_iptables_legacy_forward_drops(bridge) == 1 ? [legacyFilter] : [])
+    }
+
+    /// No user hook: nucleus cannot add to an x_tables table without
+    /// replacing it whole, which would be editing its owner's rules.
+    static let legacyFilter = ForwardDrop(chain: "iptables-legacy filter FORWARD")
+
+    static func nftablesDrops(ignoring bridge: String) -> [ForwardDrop] {
         var buffer = [CChar](repeating: 0, count: 8192)
         guard nucleus_nft_forward_drop_chains(&buffer, Int32(buffer.count)) > 0 else { return [] }
         let length = buffer.firstIndex(of: 0) ?? buffer.count
         let dump = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return chains(fromDump: dump).filter { chain in
-            let text = (try? Nftables.run("list chain \(chain)", what: "read \(chain)")) ?? ""
-            return !names(bridge, chainText: text)
+        return chains(fromDump: dump).compactMap { chain in
+            drop(chain, bridge: bridge) { try? Nftables.run("list chain \($0)", what: "read \($0)") }
         }
     }
 
-    /// "family table chain" lines, without nucleus's own table.
-    public static func chains(fromDump dump: String) -> [String] {
-        dump.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("inet \(HostRules.table) ") }
+    /// `chain` as a problem for `bridge`, or nil when its rules (or those of
+    /// the user hook it jumps to) already accept the bridge.
+    public static func drop(_ chain: String, bridge: String, list: (String) -> String?) -> ForwardDrop? {
+        let text = list(chain) ?? ""
+        guard !names(bridge, chainText: text) else { return nil }
+        guard text.contains("jump \(dockerUserChain)\n") || text.hasSuffix("jump \(dockerUserChain)") else {
+            return ForwardDrop(chain: chain)
+        }
+        let hook = chain.split(separator: " ").dropLast().joined(separator: " ") + " " + dockerUserChain
+        if let hookText = list(hook), names(bridge, chainText: hookText) { return nil }
+        return ForwardDrop(chain: chain, userHook: hook)
     }
 
-    /// Whether a listed chain's rules mention the bridge (an admin let it through).
+    /// "family table chain" lines of IPv4 families (the bridge routes only
+    /// IPv4), without nucleus's own table.
+    public static func chains(fromDump dump: String) -> [String] {
+        dump.split(separator: "\n").map(String.init).filter {
+            ($0.hasPrefix("ip ") || $0.hasPrefix("inet ")) && !$0.hasPrefix("inet \(HostRules.table) ")
+        }
+    }
+
+    /// Whether a listed chain's rules mention the bridge (an admin, or an
+    /// earlier nucleus, let it through).
     public static func names(_ bridge: String, chainText: String) -> Bool {
         chainText.contains("\"\(bridge)\"")
+    }
+
+    /// Inserted at the head of the user hook: Docker's own rules and the
+    /// policy drop then never see bridge traffic, and nucleus's table still
+    /// decides what enters the bridge.
+    public static func hookRules(_ hook: String, bridge: String) -> HookRules {
+        let comment = "comment \"nucleus: bridge \(bridge)\""
+        return HookRules(
+            chain: hook,
+            text: """
+                insert rule \(hook) oifname "\(bridge)" accept \(comment)
+                insert rule \(hook) iifname "\(bridge)" accept \(comment)
+
+                """)
     }
 }

@@ -25,7 +25,7 @@ public enum NetworkPlanner {
             try refuseBridgeOptions(mode: mode, request: request)
             return Result(plan: nil, resolvConf: nil, mechanisms: [])
         }
-        let (backend, fallback) = try backend(request.natBackend, host: host)
+        let (backend, fallback, hooks) = try backend(request.natBackend, host: host)
         let subnet = try subnet(request.subnet, backend: backend)
         try checkPorts(request.publish)
         let gateway = backend == .kernel ? subnet.address.advanced(by: 1) : subnet.address.advanced(by: 2)
@@ -55,7 +55,10 @@ public enum NetworkPlanner {
                     resolvers: resolvers, forwarder: plan.forwarder, protected: EgressRules.metadataAddresses + hostOwn
                 ).text
         }
-        if backend == .kernel { plan.hostRules = HostRules.text(bridge: bridgeName, subnet: subnet) }
+        if backend == .kernel {
+            plan.hostRules = HostRules.text(bridge: bridgeName, subnet: subnet)
+            plan.hookRules = hooks
+        }
         let nameservers = plan.forwarder.map { [$0.listen] } ?? resolvers
         let resolvConf = nameservers.map { "nameserver \($0)\n" }.joined()
         var mechanisms = mechanisms(plan, request: request, restricted: restricted)
@@ -80,29 +83,34 @@ public enum NetworkPlanner {
         }
     }
 
-    /// The back-end, and why auto did not pick the kernel when it could not.
+    /// The back-end, why auto did not pick the kernel when it could not, and
+    /// the user-hook accepts a Docker host needs.
     static func backend(_ requested: NATBackend, host: any HostProbe) throws(NucleusError) -> (
-        NetworkPlan.Backend, String?
+        NetworkPlan.Backend, String?, [HookRules]
     ) {
         switch requested {
-        case .userspace: return (.userspace, nil)
-        case .auto where host.effectiveUID != 0: return (.userspace, nil)
+        case .userspace: return (.userspace, nil, [])
+        case .auto where host.effectiveUID != 0: return (.userspace, nil, [])
         case .auto, .kernel:
             guard host.effectiveUID == 0 else {
                 throw .invalid(
                     "--nat-backend kernel needs root: a bridge, veth pairs and NAT rules need CAP_NET_ADMIN on the host"
                 )
             }
-            let drops = host.forwardDropChains(ignoring: bridgeName)
-            guard !drops.isEmpty else { return (.kernel, nil) }
+            let drops = host.forwardDrops(ignoring: bridgeName)
+            let blocking = drops.filter { $0.userHook == nil }.map(\.chain)
+            guard !blocking.isEmpty else {
+                let hooks = Set(drops.compactMap(\.userHook)).sorted()
+                return (.kernel, nil, hooks.map { ForwardPolicy.hookRules($0, bridge: bridgeName) })
+            }
             let reason =
-                "the host's \(drops.joined(separator: ", ")) drops forwarded traffic (policy drop) and nucleus edits no one else's rules"
+                "the host's \(blocking.joined(separator: ", ")) drops forwarded traffic (policy drop), offers no \(ForwardPolicy.dockerUserChain) hook, and nucleus edits no one else's rules"
             guard requested == .auto else {
                 throw .invalid(
                     "--nat-backend kernel: \(reason); accept \(bridgeName) there (iifname/oifname \"\(bridgeName)\" accept) or use --nat-backend userspace"
                 )
             }
-            return (.userspace, reason)
+            return (.userspace, reason, [])
         }
     }
 
@@ -154,6 +162,13 @@ public enum NetworkPlanner {
             ? "bridge \(plan.bridge) (\(plan.subnet)), veth, kernel NAT in table inet \(HostRules.table)"
             : "slirp4netns user-mode NAT (\(plan.subnet))"
         var result = [Mechanism(name: "network", status: .enforced, detail: "own namespace; " + path)]
+        if !plan.hookRules.isEmpty {
+            result.append(
+                Mechanism(
+                    name: "forward_hook", status: .enforced,
+                    detail: "the host drops forwarded traffic; \(plan.bridge) accepted in "
+                        + plan.hookRules.map(\.chain).joined(separator: ", ")))
+        }
         if restricted {
             var allowed: [String] = request.egressAllow.map(\.description)
             allowed += request.egressDomains.map { "\($0) (via the DNS forwarder)" }

@@ -118,8 +118,8 @@ public struct LiveHost: HostProbe {
         return type >= 0 && Self.idmappableFilesystems.contains(Int(type))
     }
 
-    public func forwardDropChains(ignoring bridge: String) -> [String] {
-        ForwardPolicy.droppingChains(ignoring: bridge)
+    public func forwardDrops(ignoring bridge: String) -> [ForwardDrop] {
+        ForwardPolicy.drops(ignoring: bridge)
     }
 
     public var hostAddresses: [IPAddress] {

@@ -90,6 +90,10 @@ public enum PlanRenderer {
             lines.append("  host table (created once, shared by every bridge container):")
             lines += rules.split(separator: "\n").map { "    " + $0.replacing("\t", with: "  ") }
         }
+        for hook in network.hookRules {
+            lines.append("  accepts in \(hook.chain) (Docker's chain for other tools; installed once):")
+            lines += hook.text.split(separator: "\n").map { "    " + $0 }
+        }
         return lines
     }
 

@@ -238,6 +238,55 @@ import Testing
         #expect(try world.leftovers() == [])
     }
 
+    /// Docker's layout, built by iptables-nft as Docker builds it: the same
+    /// drop, but `FORWARD` jumps first to `DOCKER-USER`, the chain Docker
+    /// leaves to other tools. The kernel back-end accepts the bridge there
+    /// once, leaves `FORWARD` alone, and iptables still reads the result.
+    @Test func dockersForwardDropIsPassedThroughDockerUser() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        for rule in [
+            ["-N", "DOCKER-USER"], ["-A", "DOCKER-USER", "-j", "RETURN"], ["-P", "FORWARD", "DROP"],
+            ["-A", "FORWARD", "-j", "DOCKER-USER"],
+            ["-A", "FORWARD", "-o", "docker0", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"],
+        ] {
+            #expect(try world.inHost("/usr/sbin/iptables-nft", rule).status == 0, "iptables-nft \(rule)")
+        }
+        let before = try world.inHost("/usr/sbin/iptables-nft", ["-S", "FORWARD"]).stdout
+        for _ in 0..<2 {
+            let run = try world.probe(["connect", "203.0.113.10", "80"], flags: ["--nat-backend", "kernel"])
+            #expect(run.stdout.lines == ["ok hello from 203.0.113.10"], "\(run.stderr)")
+        }
+        let hook = try world.inHost("/usr/sbin/iptables-nft", ["-S", "DOCKER-USER"])
+        #expect(hook.status == 0, "\(hook.stderr)")
+        #expect(hook.stdout.lines.filter { $0.contains("nucleus0") }.count == 2, "two accepts, once: \(hook.stdout)")
+        #expect(hook.stdout.lines.first { $0.contains("nucleus0") }?.hasPrefix("-A DOCKER-USER") == true)
+        #expect(try world.inHost("/usr/sbin/iptables-nft", ["-S", "FORWARD"]).stdout == before, "FORWARD not edited")
+        #expect(try world.leftovers() == [])
+    }
+
+    /// A legacy (x_tables) drop is invisible to nf_tables but kills routed
+    /// traffic all the same: found, routed around, and accepted once the
+    /// admin lets the bridge through in FORWARD itself.
+    @Test func aLegacyIptablesDropIsSeenToo() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        #expect(try world.inHost("/usr/sbin/iptables-legacy", ["-P", "FORWARD", "DROP"]).status == 0)
+        let kernel = try world.probe(["connect", "203.0.113.10", "80"], flags: ["--nat-backend", "kernel"])
+        #expect(kernel.status == 125)
+        #expect(kernel.stderr.contains("iptables-legacy filter FORWARD drops forwarded traffic"), "\(kernel.stderr)")
+        let auto = try world.probe(["connect", "203.0.113.10", "80"])
+        #expect(auto.stdout.lines == ["ok hello from 203.0.113.10"], "\(auto.stderr)")
+        for rule in [
+            ["-I", "FORWARD", "-i", "nucleus0", "-j", "ACCEPT"], ["-I", "FORWARD", "-o", "nucleus0", "-j", "ACCEPT"],
+        ] {
+            #expect(try world.inHost("/usr/sbin/iptables-legacy", rule).status == 0)
+        }
+        let accepted = try world.probe(["connect", "203.0.113.10", "80"], flags: ["--nat-backend", "kernel"])
+        #expect(accepted.stdout.lines == ["ok hello from 203.0.113.10"], "\(accepted.stderr)")
+        #expect(try world.leftovers() == [])
+    }
+
     /// Not root: auto takes slirp4netns, and egress rules are refused, not skipped.
     @Test func aRootlessCallerGetsTheUserspaceBackEnd() throws {
         let world = try NetworkWorld()

@@ -73,8 +73,8 @@ struct FakeHost: HostProbe {
     }
 
     func supportsIdmappedMounts(_ path: String) -> Bool { !notIdmappable.contains(path) }
-    var forwardDrops: [String] = []
-    func forwardDropChains(ignoring bridge: String) -> [String] { forwardDrops }
+    var drops: [ForwardDrop] = []
+    func forwardDrops(ignoring bridge: String) -> [ForwardDrop] { drops }
     var hostAddresses = [IPAddress("192.0.2.7")!, IPAddress("127.0.0.1")!]
 
     func directoryNames(at path: String) -> [String] {

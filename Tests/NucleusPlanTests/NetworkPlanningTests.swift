@@ -47,21 +47,46 @@ import Testing
     }
 
     @Test func aForeignForwardDropMovesAutoToUserspaceAndRefusesKernel() throws {
-        var docker = host
-        docker.forwardDrops = ["ip filter FORWARD"]
-        let auto = try plan({ _ in }, host: docker)
+        var firewall = host
+        firewall.drops = [ForwardDrop(chain: "ip filter FORWARD")]
+        let auto = try plan({ _ in }, host: firewall)
         #expect(auto.network?.backend == .userspace)
         #expect(auto.mechanisms.contains { $0.name == "nat_backend" && $0.detail.contains("ip filter FORWARD") })
         #expect(
-            refusal({ $0.networking.natBackend = .kernel }, host: docker)?.contains(
+            refusal({ $0.networking.natBackend = .kernel }, host: firewall)?.contains(
                 "ip filter FORWARD drops forwarded traffic") == true)
     }
 
+    @Test func dockersDropKeepsTheKernelBackEndThroughDockerUser() throws {
+        var docker = host
+        docker.drops = [ForwardDrop(chain: "ip filter FORWARD", userHook: "ip filter DOCKER-USER")]
+        let planned = try plan({ _ in }, host: docker)
+        #expect(planned.network?.backend == .kernel)
+        #expect(planned.network?.hookRules.map(\.chain) == ["ip filter DOCKER-USER"])
+        let text = planned.network?.hookRules.first?.text ?? ""
+        #expect(text.contains("insert rule ip filter DOCKER-USER iifname \"nucleus0\" accept"))
+        #expect(text.contains("insert rule ip filter DOCKER-USER oifname \"nucleus0\" accept"))
+        #expect(planned.mechanisms.contains { $0.name == "forward_hook" && $0.detail.contains("DOCKER-USER") })
+        docker.drops.append(ForwardDrop(chain: "inet firewall forward"))
+        #expect(try plan({ _ in }, host: docker).network?.backend == .userspace, "one chain without a hook is enough")
+    }
+
     @Test func droppingChainsAreFoundUnlessTheyAlreadyAcceptTheBridge() {
-        let dump = "ip filter FORWARD\ninet nucleus forward\ninet admin forward\n"
+        let dump = "ip filter FORWARD\ninet nucleus forward\ninet admin forward\nip6 filter FORWARD\n"
         #expect(ForwardPolicy.chains(fromDump: dump) == ["ip filter FORWARD", "inet admin forward"])
         #expect(ForwardPolicy.names("nucleus0", chainText: "chain forward {\n\tiifname \"nucleus0\" accept\n}"))
         #expect(!ForwardPolicy.names("nucleus0", chainText: "chain FORWARD {\n\tjump DOCKER-USER\n}"))
+    }
+
+    @Test func aDockerUserHookIsUsedOnceAndOnlyWhenTheDropChainJumpsThere() {
+        let forward = "table ip filter {\n\tchain FORWARD {\n\t\tjump DOCKER-USER\n\t}\n}\n"
+        var chains = ["ip filter FORWARD": forward, "ip filter DOCKER-USER": "chain DOCKER-USER {\n}\n"]
+        let fresh = ForwardPolicy.drop("ip filter FORWARD", bridge: "nucleus0") { chains[$0] }
+        #expect(fresh == ForwardDrop(chain: "ip filter FORWARD", userHook: "ip filter DOCKER-USER"))
+        chains["ip filter DOCKER-USER"] = "chain DOCKER-USER {\n\t\tiifname \"nucleus0\" accept\n}\n"
+        #expect(ForwardPolicy.drop("ip filter FORWARD", bridge: "nucleus0") { chains[$0] } == nil)
+        let plain = ForwardPolicy.drop("inet fw forward", bridge: "nucleus0") { _ in "chain forward {\n}\n" }
+        #expect(plain == ForwardDrop(chain: "inet fw forward"))
     }
 
     @Test func optionsWithoutBridgeAndStrictModesWithoutDNSAreRefused() {

@@ -45,6 +45,10 @@ int nucleus_nft_inet_table_exists(const char *name);
  * separated by '\n' in `out` (NUL-terminated, truncated to `size`);
  * returns how many. */
 int nucleus_nft_forward_drop_chains(char *out, int size);
+/* 1 when the legacy iptables filter table exists, its FORWARD policy is DROP
+ * and none of FORWARD's own rules names `bridge`; 0 otherwise (never creates
+ * the table); or -errno. */
+int nucleus_iptables_legacy_forward_drops(const char *bridge);
 
 /* NFLOG group `group` of this namespace: a non-blocking socket, or -errno. */
 int nucleus_nflog_open(uint16_t group);
