@@ -230,3 +230,8 @@ int nucleus_ipv4_addresses(int nl, uint8_t *out, int capacity) {
 int nucleus_enter_netns(int fd) { return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0; }
 
 int nucleus_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0; }
+
+int nucleus_accept_nonblock(int fd) {
+    int accepted = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    return accepted < 0 ? -errno : accepted;
+}

@@ -50,7 +50,7 @@ struct Supervisor {
                 fds.append(pollfd(fd: readiness.pollFD, events: Int16(POLLIN), revents: 0))
             }
             let networkSlot = fds.count
-            for fd in network?.pollFDs ?? [] { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+            fds += network?.pollRequests ?? []
             let due = [killAt, health?.dueAt, readiness?.dueAt].compactMap { $0 }.min()
             let wait = due.map { Int32(max(0, ($0 - Launcher.now()) * 1000).rounded(.up)) } ?? -1
             let ready = poll(&fds, nfds_t(fds.count), wait)
@@ -69,7 +69,7 @@ struct Supervisor {
             }
             if let network, ready > 0 {
                 for slot in networkSlot..<fds.count where fds[slot].revents != 0 {
-                    network.handle(fds[slot].fd, now: Launcher.now())
+                    network.handle(fds[slot].fd, revents: fds[slot].revents, now: Launcher.now())
                 }
             }
             if ready == 0, let deadline = killAt, Launcher.now() >= deadline {

@@ -35,7 +35,13 @@ public final class DNSForwarder {
     private var pending: [UInt16: Pending] = [:]
     private var nextResolver = 0
 
-    public var pollFDs: [Int32] { [listenFD] + upstreamFDs.values.sorted() }
+    let streams: DNSStreamRelay
+
+    /// UDP sockets for reading, and the TCP relay's sockets for what each waits on.
+    public var pollRequests: [pollfd] {
+        ([listenFD] + upstreamFDs.values.sorted()).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            + streams.pollRequests
+    }
 
     /// Opens its sockets inside `container`; they stay there after the thread returns home.
     public init(plan: DNSForwarderPlan, container: NetworkNamespace, home: NetworkNamespace, logger: Logger)
@@ -46,37 +52,34 @@ public final class DNSForwarder {
         self.home = home
         self.logger = logger
         let families = Set(plan.upstream.map(\.family))
-        (listenFD, upstreamFDs) = try container.run(from: home) { () throws(NucleusError) -> (Int32, [Int32: Int32]) in
-            let listen = try Self.udpSocket(AF_INET)
-            var address = SocketAddress.make(plan.listen, port: 53)
-            guard SocketAddress.bind(listen, &address, family: AF_INET) == 0 else {
-                let error = errno
-                close(listen)
-                throw NucleusError("start the DNS forwarder on \(plan.listen):53", syscall: "bind", errno: error)
-            }
-            var upstream: [Int32: Int32] = [:]
-            for family in families {
-                let fd = try Self.udpSocket(family)
-                var local = SocketAddress.make(
-                    family == AF_INET ? IPAddress("0.0.0.0")! : IPAddress("::")!, port: plan.upstreamPort)
-                guard SocketAddress.bind(fd, &local, family: family) == 0 else {
-                    let error = errno
-                    close(fd)
-                    close(listen)
-                    throw NucleusError("bind the DNS forwarder's upstream socket", syscall: "bind", errno: error)
+        let sockets = try container.run(from: home) { () throws(NucleusError) -> (Int32, Int32, [Int32: Int32]) in
+            var opened: [Int32] = []
+            do throws(NucleusError) {
+                let listen = try Self.listeningSocket(plan.listen, type: SOCK_DGRAM)
+                opened.append(listen)
+                let stream = try Self.listeningSocket(plan.listen, type: SOCK_STREAM)
+                opened.append(stream)
+                var upstream: [Int32: Int32] = [:]
+                for family in families {
+                    let fd = try Self.markedSocket(family, type: SOCK_DGRAM, mark: plan.mark)
+                    opened.append(fd)
+                    var local = SocketAddress.make(
+                        family == AF_INET ? IPAddress("0.0.0.0")! : IPAddress("::")!, port: plan.upstreamPort)
+                    guard SocketAddress.bind(fd, &local, family: family) == 0 else {
+                        throw NucleusError(
+                            "bind the DNS forwarder's upstream socket", syscall: "bind", errno: errno)
+                    }
+                    upstream[family] = fd
                 }
-                var mark = plan.mark
-                guard setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, socklen_t(MemoryLayout<UInt32>.size)) == 0 else {
-                    let error = errno
-                    close(fd)
-                    close(listen)
-                    throw NucleusError(
-                        "mark the DNS forwarder's upstream socket", syscall: "setsockopt(SO_MARK)", errno: error)
-                }
-                upstream[family] = fd
+                return (listen, stream, upstream)
+            } catch {
+                opened.forEach { close($0) }
+                throw error
             }
-            return (listen, upstream)
         }
+        listenFD = sockets.0
+        streams = DNSStreamRelay(listenFD: sockets.1)
+        upstreamFDs = sockets.2
     }
 
     deinit {
@@ -84,8 +87,17 @@ public final class DNSForwarder {
         upstreamFDs.values.forEach { close($0) }
     }
 
+    /// A socket of poll's: UDP datagrams here, the rest to the TCP relay.
+    public func handle(_ fd: Int32, revents: Int16, now: Double) {
+        if streams.owns(fd) {
+            streams.handle(fd, revents: revents, now: now, forwarder: self)
+        } else {
+            handle(fd, now: now)
+        }
+    }
+
     /// One datagram from `fd`, which poll reported readable.
-    public func handle(_ fd: Int32, now: Double) {
+    func handle(_ fd: Int32, now: Double) {
         var buffer = [UInt8](repeating: 0, count: 4096)
         var from = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -124,23 +136,60 @@ public final class DNSForwarder {
         }
     }
 
-    private func query(_ message: [UInt8], from client: sockaddr_in, now: Double) {
-        guard let parsed = DNSMessage(message), message[2] & 0x80 == 0 else { return }
+    /// What to do with a client's query: drop it (not a query), answer it
+    /// at once (a name outside the policy), or forward it.
+    enum Verdict: Equatable {
+        case drop
+        case reply([UInt8])
+        case forward(DNSMessage)
+    }
+
+    func verdict(onQuery message: [UInt8]) -> Verdict {
+        guard let parsed = DNSMessage(message), message[2] & 0x80 == 0 else { return .drop }
         guard plan.names.contains(where: { $0.matches(parsed.questionName) }) else {
             logger.info(
                 "DNS forwarder refused a name outside --egress-domain", metadata: ["name": "\(parsed.questionName)"])
-            if let reply = DNSMessage.refusal(of: message, rcode: 3) { send(reply, to: client) }
+            return DNSMessage.refusal(of: message, rcode: 3).map(Verdict.reply) ?? .drop
+        }
+        return .forward(parsed)
+    }
+
+    /// The reply for a resolver's answer, its addresses allowed first: the
+    /// answer itself, or SERVFAIL when the sets could not take them (the
+    /// client must not learn an address the rules would still reject).
+    func reply(toAnswer message: [UInt8], parsed: DNSMessage) -> [UInt8]? {
+        guard plan.names.contains(where: { $0.matches(parsed.questionName) }) else { return nil }
+        do {
+            try allow(parsed.addresses)
+            return message
+        } catch {
+            logger.error("DNS forwarder could not allow \(parsed.questionName): \(error)")
+            return DNSMessage.refusal(of: message, rcode: 2)
+        }
+    }
+
+    /// The resolver for the next query: round robin.
+    func nextUpstream() -> IPAddress {
+        defer { nextResolver += 1 }
+        return plan.upstream[nextResolver % plan.upstream.count]
+    }
+
+    private func query(_ message: [UInt8], from client: sockaddr_in, now: Double) {
+        let parsed: DNSMessage
+        switch verdict(onQuery: message) {
+        case .drop: return
+        case .reply(let reply):
+            send(reply, to: client)
             return
+        case .forward(let query): parsed = query
         }
         expire(now: now)
         var id = UInt16.random(in: 0...UInt16.max)
         while pending[id] != nil { id = UInt16.random(in: 0...UInt16.max) }
         pending[id] = Pending(client: client, clientID: parsed.id, started: now)
         var forwarded = message
-        forwarded[0] = UInt8(id >> 8)
-        forwarded[1] = UInt8(id & 0xFF)
-        let resolver = plan.upstream[nextResolver % plan.upstream.count]
-        nextResolver += 1
+        DNSMessage.setID(id, of: &forwarded)
+        let resolver = nextUpstream()
         guard let fd = upstreamFDs[resolver.family] else { return }
         var address = SocketAddress.make(resolver, port: 53)
         _ = withUnsafePointer(to: &address) {
@@ -151,23 +200,10 @@ public final class DNSForwarder {
     }
 
     private func answer(_ message: [UInt8]) {
-        guard let parsed = DNSMessage(message), let waiting = pending.removeValue(forKey: parsed.id) else { return }
-        guard plan.names.contains(where: { $0.matches(parsed.questionName) }) else { return }
-        do {
-            try allow(parsed.addresses)
-        } catch {
-            logger.error("DNS forwarder could not allow \(parsed.questionName): \(error)")
-            if let reply = DNSMessage.refusal(of: message, rcode: 2) {
-                var servfail = reply
-                servfail[0] = UInt8(waiting.clientID >> 8)
-                servfail[1] = UInt8(waiting.clientID & 0xFF)
-                send(servfail, to: waiting.client)
-            }
-            return
-        }
-        var reply = message
-        reply[0] = UInt8(waiting.clientID >> 8)
-        reply[1] = UInt8(waiting.clientID & 0xFF)
+        guard let parsed = DNSMessage(message), let waiting = pending.removeValue(forKey: parsed.id),
+            var reply = reply(toAnswer: message, parsed: parsed)
+        else { return }
+        DNSMessage.setID(waiting.clientID, of: &reply)
         send(reply, to: waiting.client)
     }
 
@@ -218,10 +254,48 @@ public final class DNSForwarder {
         }
     }
 
-    static func udpSocket(_ family: Int32) throws(NucleusError) -> Int32 {
-        let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    /// A socket in the container's namespace for the TCP relay's upstream connections.
+    func containerSocket(_ family: Int32, type: __socket_type) throws(NucleusError) -> Int32 {
+        try container.run(from: home) { () throws(NucleusError) -> Int32 in
+            try Self.markedSocket(family, type: type, mark: plan.mark)
+        }
+    }
+
+    /// Non-blocking, so the supervisor's loop never waits on the network.
+    static func socket(_ family: Int32, type: __socket_type) throws(NucleusError) -> Int32 {
+        let flags = Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        let fd = Glibc.socket(family, Int32(type.rawValue) | flags, 0)
         guard fd >= 0 else { throw NucleusError("open a DNS forwarder socket", syscall: "socket", errno: errno) }
         return fd
     }
 
+    static func listeningSocket(_ address: IPAddress, type: __socket_type) throws(NucleusError) -> Int32 {
+        let fd = try socket(AF_INET, type: type)
+        var local = SocketAddress.make(address, port: 53)
+        let what = type == SOCK_STREAM ? "TCP" : "UDP"
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard SocketAddress.bind(fd, &local, family: AF_INET) == 0,
+            type != SOCK_STREAM || listen(fd, 16) == 0
+        else {
+            let error = errno
+            close(fd)
+            throw NucleusError(
+                "start the DNS forwarder on \(address):53 (\(what))", syscall: "bind/listen", errno: error)
+        }
+        return fd
+    }
+
+    /// The mark is what lets the forwarder's DNS out (SO_MARK needs CAP_NET_ADMIN).
+    static func markedSocket(_ family: Int32, type: __socket_type, mark: UInt32) throws(NucleusError) -> Int32 {
+        let fd = try socket(family, type: type)
+        var value = mark
+        guard setsockopt(fd, SOL_SOCKET, SO_MARK, &value, socklen_t(MemoryLayout<UInt32>.size)) == 0 else {
+            let error = errno
+            close(fd)
+            throw NucleusError(
+                "mark the DNS forwarder's upstream socket", syscall: "setsockopt(SO_MARK)", errno: error)
+        }
+        return fd
+    }
 }

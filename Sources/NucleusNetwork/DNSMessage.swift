@@ -16,6 +16,27 @@ public struct DNSMessage: Sendable, Equatable {
             && left.addresses.map(\.ttl) == right.addresses.map(\.ttl)
     }
 
+    /// DNS over TCP: the message behind its 2-byte length.
+    public static func frame(_ message: [UInt8]) -> [UInt8] {
+        [UInt8(message.count >> 8 & 0xFF), UInt8(message.count & 0xFF)] + message
+    }
+
+    /// The first whole message of a TCP stream, without its length prefix;
+    /// nil until all of it has arrived.
+    public static func unframe(_ buffer: [UInt8]) -> [UInt8]? {
+        guard buffer.count >= 2 else { return nil }
+        let length = Int(buffer[0]) << 8 | Int(buffer[1])
+        guard buffer.count >= 2 + length else { return nil }
+        return Array(buffer[2..<2 + length])
+    }
+
+    /// Rewrites the transaction id of a message of at least 2 bytes.
+    public static func setID(_ id: UInt16, of message: inout [UInt8]) {
+        guard message.count >= 2 else { return }
+        message[0] = UInt8(id >> 8)
+        message[1] = UInt8(id & 0xFF)
+    }
+
     public init?(_ bytes: [UInt8]) {
         guard bytes.count >= 12 else { return nil }
         id = Self.u16(bytes, 0)

@@ -2,6 +2,12 @@ import CNucleus
 import Logging
 import NucleusModel
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// A container's network for its whole life, whichever back-end: `prepare`
 /// before clone, `attach` while init waits at its network step (interface,
 /// egress rules, DNS forwarder), `close` at the end, failure or not.
@@ -68,13 +74,16 @@ public final class NetworkSession {
 
     /// What the supervisor polls for the container's network: the DNS
     /// forwarder's sockets and the denial log.
-    public var pollFDs: [Int32] { (forwarder?.pollFDs ?? []) + (deniedLog.map { [$0.fd] } ?? []) }
+    public var pollRequests: [pollfd] {
+        (forwarder?.pollRequests ?? [])
+            + (deniedLog.map { [pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0)] } ?? [])
+    }
 
-    public func handle(_ fd: Int32, now: Double) {
+    public func handle(_ fd: Int32, revents: Int16, now: Double) {
         if let deniedLog, fd == deniedLog.fd {
             deniedLog.drain()
         } else {
-            forwarder?.handle(fd, now: now)
+            forwarder?.handle(fd, revents: revents, now: now)
         }
     }
 

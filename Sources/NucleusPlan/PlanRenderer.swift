@@ -77,7 +77,7 @@ public enum PlanRenderer {
                 + (network.resolvers.isEmpty ? "none" : network.resolvers.map(\.description).joined(separator: ", ")))
         if let forwarder = network.forwarder {
             lines.append(
-                "  dns forwarder: \(forwarder.listen):53 in the container, answers only "
+                "  dns forwarder: \(forwarder.listen):53 (UDP and TCP) in the container, answers only "
                     + forwarder.names.map(\.description).joined(separator: ", "))
         }
         if let rules = network.egressRules {

@@ -122,6 +122,28 @@ import Testing
             ])
     }
 
+    /// A big answer comes back truncated over UDP; the client retries over
+    /// TCP, and the forwarder's TCP side filters and allows just the same.
+    @Test func theDNSForwarderAnswersOverTCPToo() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let many = (1...40).map { "many.test 60 198.51.100.\($0)" }
+        try world.setRecords(["api.test 60 203.0.113.10", "many.test 60 203.0.113.11"] + many)
+        let run = try world.probe(
+            [
+                "tcpquery", "api.test", "tcpquery", "other.test", "resolve", "many.test", "connect", "203.0.113.11",
+                "80",
+            ],
+            flags: ["--dns", NetworkWorld.resolver, "--egress-domain", "api.test", "--egress-domain", "many.test"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.lines
+        #expect(lines.count == 4, "\(run.stdout)")
+        #expect(lines.first == "rcode 0 answers 1")
+        #expect(lines.dropFirst().first == "rcode 3 answers 0", "NXDOMAIN over TCP for a name outside the policy")
+        #expect(lines.dropFirst(2).first?.hasPrefix("addresses 198.51.100.1,") == true, "\(run.stdout)")
+        #expect(lines.last == "ok hello from 203.0.113.11", "an address learned over TCP is allowed")
+    }
+
     @Test func fiftyConcurrentContainersGetDistinctAddresses() throws {
         let world = try NetworkWorld()
         defer { world.close() }

@@ -257,4 +257,14 @@ import Testing
         let loop: [UInt8] = [0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 0x0C, 0, 1, 0, 1]
         #expect(DNSMessage(loop) == nil)
     }
+
+    @Test func tcpFramesCarryOneMessageBehindItsLength() {
+        let message = [UInt8](repeating: 7, count: 300)
+        let framed = DNSMessage.frame(message)
+        #expect(framed.prefix(2) == [1, 44])
+        #expect(DNSMessage.unframe(framed + [0, 1]) == message, "the first message only")
+        #expect(DNSMessage.unframe(Array(framed.dropLast())) == nil, "not until all of it arrived")
+        #expect(DNSMessage.unframe([0]) == nil)
+        #expect(DNSMessage.unframe([0, 0]) == [])
+    }
 }

@@ -33,6 +33,8 @@ int nucleus_ipv4_addresses(int nl, uint8_t *out, int capacity);
 
 /* pipe2(fds, O_CLOEXEC), which Glibc's Swift overlay hides behind _GNU_SOURCE. */
 int nucleus_pipe_cloexec(int fds[2]);
+/* accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), hidden the same way; -errno on failure. */
+int nucleus_accept_nonblock(int fd);
 
 /* setns(fd, CLONE_NEWNET) for the calling thread. */
 int nucleus_enter_netns(int fd);

@@ -3,11 +3,13 @@
 connect HOST PORT   -> "ok <first line>" | "refused" | "unreachable" | "timeout" | "error <errno name>"
 udp HOST PORT       -> "ok <reply>" | the same failures
 resolve NAME        -> "addresses A,B" | "nxdomain"
+tcpquery NAME       -> "rcode N answers M": one A query over TCP to resolv.conf's first nameserver
 serve PORT COUNT    -> answers COUNT TCP connections with "hello from container"
 wait                -> reads one line from stdin (the test's go-ahead)
 sleep SECONDS
 """
 import errno
+import struct
 import socket
 import sys
 import time
@@ -50,6 +52,22 @@ def resolve(name):
         return "nxdomain"
 
 
+def tcpquery(name):
+    with open("/etc/resolv.conf") as f:
+        server = next(line.split()[1] for line in f if line.startswith("nameserver"))
+    question = b"".join(bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0"
+    query = struct.pack("!HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0) + question + struct.pack("!HH", 1, 1)
+    try:
+        with socket.create_connection((server, 53), timeout=5) as sock:
+            sock.sendall(struct.pack("!H", len(query)) + query)
+            length = struct.unpack("!H", sock.recv(2, socket.MSG_WAITALL))[0]
+            answer = sock.recv(length, socket.MSG_WAITALL)
+    except OSError as error:
+        return failure(error)
+    flags, _, count = struct.unpack("!HHH", answer[2:8])
+    return "rcode %d answers %d" % (flags & 0xF, count)
+
+
 def serve(port, count):
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -72,6 +90,8 @@ while args:
         print(udp(args.pop(0), args.pop(0)), flush=True)
     elif command == "resolve":
         print(resolve(args.pop(0)), flush=True)
+    elif command == "tcpquery":
+        print(tcpquery(args.pop(0)), flush=True)
     elif command == "serve":
         print(serve(args.pop(0), args.pop(0)), flush=True)
     elif command == "wait":

@@ -3,7 +3,8 @@
 TCP on 80 and 8443 answers "hello from ADDRESS" (the address it was reached
 at) and closes; UDP on 5000 echoes "udp ADDRESS"; DNS on 53 answers A
 queries from RECORDS (lines "name ttl address", re-read on every query),
-NXDOMAIN otherwise. Prints "ready" once every socket listens.
+NXDOMAIN otherwise, over UDP (truncated past 512 bytes, as without EDNS)
+and over TCP. Prints "ready" once every socket listens.
 """
 import socket
 import socketserver
@@ -64,9 +65,25 @@ def serve_dns():
     while True:
         query, peer = sock.recvfrom(4096)
         try:
-            sock.sendto(dns_answer(query), peer)
+            answer = dns_answer(query)
+            if len(answer) > 512:
+                question = answer[12:]
+                answer = answer[:2] + struct.pack("!H", struct.unpack("!H", answer[2:4])[0] | 0x0200)
+                answer += struct.pack("!HHHH", 1, 0, 0, 0) + question[: question.index(b"\0") + 5]
+            sock.sendto(answer, peer)
         except Exception:
             pass
+
+
+class DNSOverTCP(socketserver.BaseRequestHandler):
+    def handle(self):
+        while True:
+            prefix = self.request.recv(2, socket.MSG_WAITALL)
+            if len(prefix) < 2:
+                return
+            query = self.request.recv(struct.unpack("!H", prefix)[0], socket.MSG_WAITALL)
+            answer = dns_answer(query)
+            self.request.sendall(struct.pack("!H", len(answer)) + answer)
 
 
 def serve_udp(address):
@@ -81,6 +98,8 @@ for port in (80, 8443):
     server = Server(("0.0.0.0", port), Hello)
     threading.Thread(target=server.serve_forever, daemon=True).start()
 threading.Thread(target=serve_dns, daemon=True).start()
+dns_tcp = Server((sys.argv[2], 53), DNSOverTCP)
+threading.Thread(target=dns_tcp.serve_forever, daemon=True).start()
 for address in sys.argv[3:]:
     threading.Thread(target=serve_udp, args=(address,), daemon=True).start()
 print("ready", flush=True)
