@@ -177,6 +177,10 @@ int nucleus_address_add(int nl, int index, int family, const uint8_t *address, i
     info->ifa_family = (uint8_t)family;
     info->ifa_prefixlen = (uint8_t)prefix;
     info->ifa_index = (uint32_t)index;
+    /* No duplicate address detection: the block is nucleus's own, and a
+     * tentative address would fail the workload's first connections. */
+    if (family == AF_INET6)
+        info->ifa_flags = IFA_F_NODAD;
     size_t length = family == AF_INET ? 4 : 16;
     put(&r, IFA_LOCAL, address, length);
     put(&r, IFA_ADDRESS, address, length);

@@ -50,6 +50,7 @@ enum FastRunParser {
             return true
         },
         "--subnet": string { $0.subnet = $1 },
+        "--ipv6": .flag { $0.ipv6 = true },
         "--publish": string { $0.publish.append($1) },
         "-p": string { $0.publish.append($1) },
         "--dns": string { $0.dns.append($1) },

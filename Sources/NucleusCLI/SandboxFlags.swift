@@ -12,6 +12,7 @@ struct SandboxFlags: Equatable {
     var allowHostNetwork = false
     var natBackend: NATBackend?
     var subnet: String?
+    var ipv6 = false
     var publish: [String] = []
     var dns: [String] = []
     var egressAllow: [String] = []
@@ -196,6 +197,7 @@ struct SandboxFlags: Equatable {
     func networking() throws(NucleusError) -> NetworkRequest {
         var networking = NetworkRequest()
         networking.natBackend = natBackend ?? .auto
+        networking.ipv6 = ipv6
         if let subnet {
             guard let block = IPNetwork(subnet) else { throw .invalid("--subnet \(subnet) is not a CIDR block") }
             networking.subnet = block

@@ -42,6 +42,11 @@ struct SandboxOptions: ParsableArguments {
             "The bridge's IPv4 block (default 10.88.0.0/16; slirp4netns: 10.0.2.0/24).", valueName: "cidr"))
     var subnet: String?
 
+    @Flag(
+        help: ArgumentHelp(
+            "The bridge carries IPv6 too (fd6e:7563::/64, NAT; kernel back-end; turns on the host's IPv6 forwarding)."))
+    var ipv6 = false
+
     @Option(
         name: [.short, .customLong("publish")],
         help: ArgumentHelp(
@@ -327,7 +332,8 @@ struct SandboxOptions: ParsableArguments {
     var flags: SandboxFlags {
         SandboxFlags(
             name: name, hostname: hostname, rootfs: rootfs, rootfsSize: rootfsSize, network: network,
-            allowHostNetwork: allowHostNetwork, natBackend: natBackend, subnet: subnet, publish: publish, dns: dns,
+            allowHostNetwork: allowHostNetwork, natBackend: natBackend, subnet: subnet, ipv6: ipv6, publish: publish,
+            dns: dns,
             egressAllow: egressAllow, egressTcpPort: egressTcpPort, egressUdpPort: egressUdpPort,
             egressDomain: egressDomain, timeNamespace: timeNamespace, timeOffsetMonotonic: timeOffsetMonotonic,
             timeOffsetBoottime: timeOffsetBoottime, usernsBase: usernsBase, procReadWrite: procReadWrite,

@@ -39,7 +39,7 @@ public protocol HostProbe: Sendable {
     /// Other tables' IPv4 forward-hook chains whose policy drops and that
     /// never name `bridge` ("ip filter FORWARD"): routed bridge traffic would
     /// die there, whatever nucleus's own table accepts. Asked only for bridge mode.
-    func forwardDrops(ignoring bridge: String) -> [ForwardDrop]
+    func forwardDrops(ignoring bridge: String, ipv6: Bool) -> [ForwardDrop]
     /// Whether the file system holding `path` is one the kernel can idmap.
     func supportsIdmappedMounts(_ path: String) -> Bool
 }
@@ -50,6 +50,37 @@ public enum HostEntry: Sendable, Equatable {
     case file
     case symlink(String)
     case other
+}
+
+/// What `--ipv6`, which turns IPv6 forwarding on, must know first.
+public struct IPv6Settings: Sendable, Equatable {
+    /// IPv6 is compiled in and not disabled (`net.ipv6.conf.all.disable_ipv6`).
+    public var available: Bool
+    /// `net.ipv6.conf.all.forwarding` is already on.
+    public var forwarding: Bool
+    /// Interfaces with `accept_ra=1`: with forwarding on they would ignore
+    /// router advertisements and could lose their IPv6 routes.
+    public var acceptingRouterAdvertisements: [String]
+
+    public init(available: Bool, forwarding: Bool, acceptingRouterAdvertisements: [String]) {
+        self.available = available
+        self.forwarding = forwarding
+        self.acceptingRouterAdvertisements = acceptingRouterAdvertisements
+    }
+
+    static let configuration = "/proc/sys/net/ipv6/conf"
+
+    /// From `/proc/sys/net/ipv6/conf` of the namespace nucleus runs in.
+    public init(reading host: any HostProbe) {
+        func value(_ interface: String, _ key: String) -> String? {
+            (try? host.readTextFile("\(Self.configuration)/\(interface)/\(key)"))?.trimmingNewline
+        }
+        available = value("all", "disable_ipv6") == "0"
+        forwarding = value("all", "forwarding") == "1"
+        acceptingRouterAdvertisements = host.directoryNames(at: Self.configuration).filter { interface in
+            !["all", "default", "lo"].contains(interface) && value(interface, "accept_ra") == "1"
+        }.sorted()
+    }
 }
 
 /// A foreign chain that drops forwarded traffic by policy, and the chain its

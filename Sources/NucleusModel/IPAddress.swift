@@ -38,10 +38,11 @@ public struct IPAddress: Sendable, Hashable, TextCodable {
 
     public var isLoopback: Bool { isIPv4 ? bytes[0] == 127 : bytes == [UInt8](repeating: 0, count: 15) + [1] }
 
-    /// The address `offset` after this one (IPv4), for host numbers in a subnet.
+    /// The address `offset` after this one, for host numbers in a subnet
+    /// (IPv6: added to the low 32 bits, which every block nucleus uses has free).
     public func advanced(by offset: UInt32) -> IPAddress {
-        let value = bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } &+ offset
-        return IPAddress(bytes: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> $0) })!
+        let low = bytes.suffix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } &+ offset
+        return IPAddress(bytes: bytes.dropLast(4) + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: low >> $0) })!
     }
 
     /// The IPv4 address as one number.

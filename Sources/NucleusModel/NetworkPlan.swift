@@ -11,6 +11,10 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
     public var bridge: String
     public var subnet: IPNetwork
     public var gateway: IPAddress
+    /// `--ipv6`: the bridge's IPv6 block and gateway. A container's IPv6
+    /// address has the same host number as its IPv4 lease, so one lease
+    /// store serves both.
+    public var ipv6: IPv6Plan?
     /// The name of the interface inside the container.
     public var interface: String
     public var publish: [PortMapping]
@@ -37,6 +41,21 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
         self.interface = interface
         self.publish = publish
         self.resolvers = resolvers
+    }
+}
+
+public struct IPv6Plan: Sendable, Equatable, Codable {
+    public var subnet: IPNetwork
+    public var gateway: IPAddress
+
+    public init(subnet: IPNetwork, gateway: IPAddress) {
+        self.subnet = subnet
+        self.gateway = gateway
+    }
+
+    /// The IPv6 address that goes with IPv4 lease `address` of `subnet`.
+    public func address(pairedWith address: IPAddress, in ipv4: IPNetwork) -> IPAddress {
+        subnet.address.advanced(by: address.ipv4Value &- ipv4.address.ipv4Value)
     }
 }
 

@@ -118,6 +118,8 @@ public struct NetworkRequest: Sendable, Equatable, Codable {
     public var natBackend: NATBackend = .auto
     /// `--subnet`: the bridge's block (kernel back-end) or slirp4netns's.
     public var subnet: IPNetwork?
+    /// `--ipv6`: the kernel bridge carries IPv6 too.
+    public var ipv6 = false
     public var publish: [PortMapping] = []
     public var dns: [IPAddress] = []
     public var egressAllow: [IPNetwork] = []

@@ -45,3 +45,8 @@ public enum SmallFiles {
         }
     }
 }
+
+extension String {
+    /// A sysctl or one-line file's value without its newline.
+    public var trimmingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
+}

@@ -151,10 +151,6 @@ public final class AddressLeases {
     }
 }
 
-extension String {
-    var trimmingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
-}
-
 /// Written to a temporary name and renamed: a reader never sees half a file.
 func writeText(_ path: String, _ text: String) throws(NucleusError) {
     let temporary = path + ".tmp\(getpid())"

@@ -86,6 +86,11 @@ public final class BridgeAttachment {
             try inside.addAddress(address, prefix: plan.subnet.prefix, to: index, name: plan.interface)
             try inside.up(index, name: plan.interface)
             try inside.addDefaultRoute(via: plan.gateway)
+            if let ipv6 = plan.ipv6 {
+                let paired = ipv6.address(pairedWith: address, in: plan.subnet)
+                try inside.addAddress(paired, prefix: ipv6.subnet.prefix, to: index, name: plan.interface)
+                try inside.addDefaultRoute(via: ipv6.gateway)
+            }
         }
     }
 
@@ -152,6 +157,10 @@ public final class BridgeAttachment {
         // must accept loopback sources there. Forwarding carries the NAT.
         try Sysctl.ensure("/proc/sys/net/ipv4/conf/\(plan.bridge)/route_localnet", "1")
         try Sysctl.ensure("/proc/sys/net/ipv4/ip_forward", "1")
+        if let ipv6 = plan.ipv6 {
+            try route.addAddress(ipv6.gateway, prefix: ipv6.subnet.prefix, to: index, name: plan.bridge)
+            try Sysctl.ensure("/proc/sys/net/ipv6/conf/all/forwarding", "1")
+        }
     }
 }
 

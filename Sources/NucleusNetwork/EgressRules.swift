@@ -73,6 +73,9 @@ public struct EgressRules: Sendable, Equatable {
         for (family, addresses) in Self.byFamily(protected) {
             lines.append("\t\t\(family) daddr \(nftSet(addresses.map(\.description))) jump denied")
         }
+        // Link-local IPv6 reaches the host's bridge and every neighbour
+        // whatever the blocks allowed; neighbour discovery passed above.
+        lines.append("\t\tip6 daddr fe80::/10 jump denied")
         let ports = portClauses
         for (family, blocks) in Self.byFamily(allow) {
             for clause in ports {

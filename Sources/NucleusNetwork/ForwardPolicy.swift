@@ -11,20 +11,21 @@ public enum ForwardPolicy {
 
     /// Asked over raw netlink (fast); only a chain found that way is read
     /// through libnftables to see whether it, or its user hook, names the bridge.
-    public static func drops(ignoring bridge: String) -> [ForwardDrop] {
-        nftablesDrops(ignoring: bridge) + (nucleus_iptables_legacy_forward_drops(bridge) == 1 ? [legacyFilter] : [])
+    public static func drops(ignoring bridge: String, ipv6: Bool) -> [ForwardDrop] {
+        nftablesDrops(ignoring: bridge, ipv6: ipv6)
+            + (nucleus_iptables_legacy_forward_drops(bridge) == 1 ? [legacyFilter] : [])
     }
 
     /// No user hook: nucleus cannot add to an x_tables table without
     /// replacing it whole, which would be editing its owner's rules.
     static let legacyFilter = ForwardDrop(chain: "iptables-legacy filter FORWARD")
 
-    static func nftablesDrops(ignoring bridge: String) -> [ForwardDrop] {
+    static func nftablesDrops(ignoring bridge: String, ipv6: Bool) -> [ForwardDrop] {
         var buffer = [CChar](repeating: 0, count: 8192)
         guard nucleus_nft_forward_drop_chains(&buffer, Int32(buffer.count)) > 0 else { return [] }
         let length = buffer.firstIndex(of: 0) ?? buffer.count
         let dump = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return chains(fromDump: dump).compactMap { chain in
+        return chains(fromDump: dump, ipv6: ipv6).compactMap { chain in
             drop(chain, bridge: bridge) { try? Nftables.run("list chain \($0)", what: "read \($0)") }
         }
     }
@@ -42,11 +43,12 @@ public enum ForwardPolicy {
         return ForwardDrop(chain: chain, userHook: hook)
     }
 
-    /// "family table chain" lines of IPv4 families (the bridge routes only
-    /// IPv4), without nucleus's own table.
-    public static func chains(fromDump dump: String) -> [String] {
-        dump.split(separator: "\n").map(String.init).filter {
-            ($0.hasPrefix("ip ") || $0.hasPrefix("inet ")) && !$0.hasPrefix("inet \(HostRules.table) ")
+    /// "family table chain" lines of the families the bridge routes (ip6
+    /// only with `--ipv6`), without nucleus's own table.
+    public static func chains(fromDump dump: String, ipv6: Bool) -> [String] {
+        let families = ipv6 ? ["ip ", "inet ", "ip6 "] : ["ip ", "inet "]
+        return dump.split(separator: "\n").map(String.init).filter { line in
+            families.contains { line.hasPrefix($0) } && !line.hasPrefix("inet \(HostRules.table) ")
         }
     }
 

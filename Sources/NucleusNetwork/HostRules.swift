@@ -9,7 +9,9 @@ public enum HostRules {
     public static let anyAddressMap = "publish_any"
     public static let oneAddressMap = "publish_addr"
 
-    public static func text(bridge: String, subnet: IPNetwork) -> String {
+    /// The IPv6 block is masqueraded whether or not this run asked for
+    /// `--ipv6`: the table is created once, by whichever run comes first.
+    public static func text(bridge: String, subnet: IPNetwork, ipv6Subnet: IPNetwork) -> String {
         let lookups = """
             \t\tfib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @\(oneAddressMap)
             \t\tfib daddr type local dnat ip to meta l4proto . th dport map @\(anyAddressMap)
@@ -28,6 +30,7 @@ public enum HostRules {
             \tchain postrouting {
             \t\ttype nat hook postrouting priority srcnat; policy accept;
             \t\tip saddr \(subnet) oifname != "\(bridge)" masquerade
+            \t\tip6 saddr \(ipv6Subnet) oifname != "\(bridge)" masquerade
             \t\tip saddr 127.0.0.0/8 oifname "\(bridge)" masquerade
             \t}
             \tchain forward {

@@ -14,6 +14,8 @@ public enum NetworkPlanner {
     public static let defaultKernelSubnet = IPNetwork("10.88.0.0/16")!
     /// slirp4netns's own defaults: gateway .2, DNS .3, guest .100.
     public static let defaultUserspaceSubnet = IPNetwork("10.0.2.0/24")!
+    /// `--ipv6`: a unique-local block ("nuc"), masqueraded like the IPv4 one.
+    public static let ipv6Subnet = IPNetwork("fd6e:7563::/64")!
     public static let forwarderAddress = IPAddress("127.0.0.53")!
     /// "nuc": the mark only nucleus's forwarder sets (SO_MARK needs CAP_NET_ADMIN).
     public static let forwarderMark: UInt32 = 0x6e_7563
@@ -25,7 +27,7 @@ public enum NetworkPlanner {
             try refuseBridgeOptions(mode: mode, request: request)
             return Result(plan: nil, resolvConf: nil, mechanisms: [])
         }
-        let (backend, fallback, hooks) = try backend(request.natBackend, host: host)
+        let (backend, fallback, hooks) = try backend(request.natBackend, ipv6: request.ipv6, host: host)
         let subnet = try subnet(request.subnet, backend: backend)
         try checkPorts(request.publish)
         let gateway = backend == .kernel ? subnet.address.advanced(by: 1) : subnet.address.advanced(by: 2)
@@ -33,6 +35,9 @@ public enum NetworkPlanner {
         var plan = NetworkPlan(
             backend: backend, bridge: backend == .kernel ? bridgeName : "", subnet: subnet, gateway: gateway,
             interface: backend == .kernel ? "eth0" : "tap0", publish: request.publish, resolvers: resolvers)
+        if request.ipv6 {
+            plan.ipv6 = try ipv6(backend: backend, fallback: fallback, host: host)
+        }
         if !request.egressDomains.isEmpty {
             guard !resolvers.isEmpty else {
                 throw .invalid("--egress-domain needs a resolver to forward to: give --dns")
@@ -48,7 +53,8 @@ public enum NetworkPlanner {
             )
         }
         if restricted {
-            let hostOwn = backend == .kernel ? [gateway] + host.hostAddresses.filter { !$0.isLoopback } : [gateway]
+            let gateways = [gateway] + (plan.ipv6.map { [$0.gateway] } ?? [])
+            let hostOwn = backend == .kernel ? gateways + host.hostAddresses.filter { !$0.isLoopback } : gateways
             plan.egressRules =
                 EgressRules(
                     allow: request.egressAllow, tcpPorts: request.egressTCPPorts, udpPorts: request.egressUDPPorts,
@@ -56,7 +62,7 @@ public enum NetworkPlanner {
                 ).text
         }
         if backend == .kernel {
-            plan.hostRules = HostRules.text(bridge: bridgeName, subnet: subnet)
+            plan.hostRules = HostRules.text(bridge: bridgeName, subnet: subnet, ipv6Subnet: ipv6Subnet)
             plan.hookRules = hooks
         }
         let nameservers = plan.forwarder.map { [$0.listen] } ?? resolvers
@@ -74,6 +80,7 @@ public enum NetworkPlanner {
     static func refuseBridgeOptions(mode: NetworkMode, request: NetworkRequest) throws(NucleusError) {
         var given: [String] = []
         if request.natBackend != .auto { given.append("--nat-backend") }
+        if request.ipv6 { given.append("--ipv6") }
         if request.subnet != nil { given.append("--subnet") }
         if !request.publish.isEmpty { given.append("--publish") }
         if !request.dns.isEmpty { given.append("--dns") }
@@ -85,7 +92,7 @@ public enum NetworkPlanner {
 
     /// The back-end, why auto did not pick the kernel when it could not, and
     /// the user-hook accepts a Docker host needs.
-    static func backend(_ requested: NATBackend, host: any HostProbe) throws(NucleusError) -> (
+    static func backend(_ requested: NATBackend, ipv6: Bool, host: any HostProbe) throws(NucleusError) -> (
         NetworkPlan.Backend, String?, [HookRules]
     ) {
         switch requested {
@@ -97,7 +104,7 @@ public enum NetworkPlanner {
                     "--nat-backend kernel needs root: a bridge, veth pairs and NAT rules need CAP_NET_ADMIN on the host"
                 )
             }
-            let drops = host.forwardDrops(ignoring: bridgeName)
+            let drops = host.forwardDrops(ignoring: bridgeName, ipv6: ipv6)
             let blocking = drops.filter { $0.userHook == nil }.map(\.chain)
             guard !blocking.isEmpty else {
                 let hooks = Set(drops.compactMap(\.userHook)).sorted()
@@ -112,6 +119,29 @@ public enum NetworkPlanner {
             }
             return (.userspace, reason, [])
         }
+    }
+
+    /// `--ipv6` needs the kernel bridge and turns IPv6 forwarding on: refused
+    /// where that would cost an interface its router advertisements.
+    static func ipv6(backend: NetworkPlan.Backend, fallback: String?, host: any HostProbe) throws(NucleusError)
+        -> IPv6Plan
+    {
+        guard backend == .kernel else {
+            throw .invalid(
+                "--ipv6 needs the kernel back-end (root, and a host that forwards bridge traffic)"
+                    + (fallback.map { ": " + $0 } ?? ""))
+        }
+        let settings = IPv6Settings(reading: host)
+        guard settings.available else {
+            throw .invalid("--ipv6: IPv6 is disabled on this host (net.ipv6.conf.all.disable_ipv6)")
+        }
+        if !settings.forwarding, !settings.acceptingRouterAdvertisements.isEmpty {
+            let names = settings.acceptingRouterAdvertisements.joined(separator: ", ")
+            throw .invalid(
+                "--ipv6 turns on IPv6 forwarding, and \(names) (accept_ra=1) would then ignore router advertisements and could lose IPv6 routes: set net.ipv6.conf.<interface>.accept_ra=2, or net.ipv6.conf.all.forwarding=1 yourself"
+            )
+        }
+        return IPv6Plan(subnet: ipv6Subnet, gateway: ipv6Subnet.address.advanced(by: 1))
     }
 
     static func subnet(_ requested: IPNetwork?, backend: NetworkPlan.Backend) throws(NucleusError) -> IPNetwork {
@@ -159,7 +189,7 @@ public enum NetworkPlanner {
     static func mechanisms(_ plan: NetworkPlan, request: NetworkRequest, restricted: Bool) -> [Mechanism] {
         let path =
             plan.backend == .kernel
-            ? "bridge \(plan.bridge) (\(plan.subnet)), veth, kernel NAT in table inet \(HostRules.table)"
+            ? "bridge \(plan.bridge) (\(plan.subnet)\(plan.ipv6.map { ", \($0.subnet)" } ?? "")), veth, kernel NAT in table inet \(HostRules.table)"
             : "slirp4netns user-mode NAT (\(plan.subnet))"
         var result = [Mechanism(name: "network", status: .enforced, detail: "own namespace; " + path)]
         if !plan.hookRules.isEmpty {

@@ -118,8 +118,8 @@ public struct LiveHost: HostProbe {
         return type >= 0 && Self.idmappableFilesystems.contains(Int(type))
     }
 
-    public func forwardDrops(ignoring bridge: String) -> [ForwardDrop] {
-        ForwardPolicy.drops(ignoring: bridge)
+    public func forwardDrops(ignoring bridge: String, ipv6: Bool) -> [ForwardDrop] {
+        ForwardPolicy.drops(ignoring: bridge, ipv6: ipv6)
     }
 
     public var hostAddresses: [IPAddress] {

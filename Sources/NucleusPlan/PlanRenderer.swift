@@ -65,6 +65,11 @@ public enum PlanRenderer {
             lines.append(
                 "  back-end:    kernel: bridge \(network.bridge), veth -> \(network.interface), NAT in inet nucleus")
             lines.append("  address:     leased from \(network.subnet) at start, gateway \(network.gateway)")
+            if let ipv6 = network.ipv6 {
+                lines.append(
+                    "  ipv6:        \(ipv6.subnet), the lease's host number, gateway \(ipv6.gateway); host forwards IPv6"
+                )
+            }
         case .userspace:
             lines.append("  back-end:    userspace: slirp4netns, \(network.interface) in \(network.subnet)")
             lines.append("  address:     \(network.subnet.address.advanced(by: 100)), gateway \(network.gateway)")

@@ -309,6 +309,30 @@ import Testing
         #expect(try world.leftovers() == [])
     }
 
+    /// `--ipv6`: refused while the host's link takes router advertisements,
+    /// then NAT66 out of a ULA block, and egress rules that hold per family.
+    @Test func ipv6ReachesOutThroughTheBridgeAndObeysTheEgressRules() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let (allowed, other) = (NetworkWorld.servers6[0], NetworkWorld.servers6[1])
+        let hazard = try world.probe(["connect", allowed, "80"], flags: ["--ipv6"])
+        #expect(hazard.status == 125)
+        #expect(hazard.stderr.contains("(accept_ra=1) would then ignore router advertisements"), "\(hazard.stderr)")
+        #expect(try world.leftovers() == [])
+        #expect(try world.inHost("/usr/sbin/sysctl", ["-qw", "net.ipv6.conf.all.forwarding=1"]).status == 0)
+        let open = try world.probe(["connect", allowed, "80"], flags: ["--ipv6"])
+        #expect(open.stdout.lines == ["ok hello from \(allowed)"], "\(open.stderr)")
+        let ruled = try world.probe(
+            ["connect", allowed, "80", "connect", other, "80", "connect", "203.0.113.10", "80"],
+            flags: ["--ipv6", "--egress-allow", allowed + "/128"])
+        #expect(ruled.stdout.lines == ["ok hello from \(allowed)", "refused", "refused"], "\(ruled.stderr)")
+        let onlyIPv4 = try world.probe(
+            ["connect", allowed, "80", "connect", "203.0.113.10", "80"],
+            flags: ["--ipv6", "--egress-allow", "203.0.113.0/24"])
+        #expect(onlyIPv4.stdout.lines == ["refused", "ok hello from 203.0.113.10"], "\(onlyIPv4.stderr)")
+        #expect(try world.leftovers() == [])
+    }
+
     /// Not root: auto takes slirp4netns, and egress rules are refused, not skipped.
     @Test func aRootlessCallerGetsTheUserspaceBackEnd() throws {
         let world = try NetworkWorld()

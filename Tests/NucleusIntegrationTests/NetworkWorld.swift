@@ -15,6 +15,10 @@ final class NetworkWorld {
     /// Servers in the internet namespace.
     static let servers = ["203.0.113.10", "203.0.113.11", "203.0.113.12", "169.254.169.254"]
     static let resolver = "203.0.113.53"
+    /// The IPv6 link and servers (documentation blocks).
+    static let hostAddress6 = "2001:db8:ffff::1"
+    static let internetAddress6 = "2001:db8:ffff::2"
+    static let servers6 = ["2001:db8:10::10", "2001:db8:10::11"]
 
     let host: String
     let internet: String
@@ -37,17 +41,23 @@ final class NetworkWorld {
         try Self.ip(["-n", host, "addr", "add", Self.hostAddress + "/24", "dev", hostLink])
         try Self.ip(["-n", host, "link", "set", hostLink, "up"])
         try Self.ip(["-n", host, "route", "add", "default", "via", Self.internetAddress])
+        try Self.ip(["-n", host, "addr", "add", Self.hostAddress6 + "/64", "dev", hostLink, "nodad"])
+        try Self.ip(["-n", host, "-6", "route", "add", "default", "via", Self.internetAddress6])
         try Self.ip(["-n", internet, "link", "set", "lo", "up"])
         try Self.ip(["-n", internet, "addr", "add", Self.internetAddress + "/24", "dev", internetLink])
         try Self.ip(["-n", internet, "link", "set", internetLink, "up"])
         for address in Self.servers + [Self.resolver] {
             try Self.ip(["-n", internet, "addr", "add", address + "/32", "dev", "lo"])
         }
+        try Self.ip(["-n", internet, "addr", "add", Self.internetAddress6 + "/64", "dev", internetLink, "nodad"])
+        for address in Self.servers6 {
+            try Self.ip(["-n", internet, "addr", "add", address + "/128", "dev", "lo"])
+        }
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         server.arguments =
             ["netns", "exec", internet, "python3", Self.fixtures + "/netserver.py", records, Self.resolver]
-            + Self.servers
+            + Self.servers + Self.servers6
         let ready = Pipe()
         server.standardOutput = ready
         server.standardError = FileHandle.nullDevice

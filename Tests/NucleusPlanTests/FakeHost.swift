@@ -74,7 +74,9 @@ struct FakeHost: HostProbe {
 
     func supportsIdmappedMounts(_ path: String) -> Bool { !notIdmappable.contains(path) }
     var drops: [ForwardDrop] = []
-    func forwardDrops(ignoring bridge: String) -> [ForwardDrop] { drops }
+    func forwardDrops(ignoring bridge: String, ipv6: Bool) -> [ForwardDrop] {
+        drops.filter { ipv6 || !$0.chain.hasPrefix("ip6 ") }
+    }
     var hostAddresses = [IPAddress("192.0.2.7")!, IPAddress("127.0.0.1")!]
 
     func directoryNames(at path: String) -> [String] {

@@ -71,9 +71,73 @@ import Testing
         #expect(try plan({ _ in }, host: docker).network?.backend == .userspace, "one chain without a hook is enough")
     }
 
+    /// A host with IPv6 whose interfaces `ifaces` take router advertisements
+    /// (accept_ra=1) unless forwarding is already on.
+    func ipv6Host(forwarding: Bool = false, acceptingRA: [String] = [], disabled: Bool = false) -> FakeHost {
+        var ipv6 = host
+        let conf = "/proc/sys/net/ipv6/conf"
+        ipv6.files["\(conf)/all/disable_ipv6"] = disabled ? "1\n" : "0\n"
+        ipv6.files["\(conf)/all/forwarding"] = forwarding ? "1\n" : "0\n"
+        for interface in ["all", "default", "lo", "eth0", "eth1"] {
+            ipv6.entries["\(conf)/\(interface)"] = .directory
+            ipv6.files["\(conf)/\(interface)/accept_ra"] = acceptingRA.contains(interface) ? "1\n" : "0\n"
+        }
+        ipv6.files["\(conf)/default/accept_ra"] = "1\n"
+        return ipv6
+    }
+
+    @Test func ipv6GivesTheBridgeAULABlockAndProtectsItsGateway() throws {
+        let planned = try plan(
+            {
+                $0.networking.ipv6 = true; $0.networking.egressAllow = [IPNetwork("::/0")!]
+            }, host: ipv6Host())
+        let network = try #require(planned.network)
+        #expect(network.ipv6 == IPv6Plan(subnet: IPNetwork("fd6e:7563::/64")!, gateway: IPAddress("fd6e:7563::1")!))
+        #expect(
+            network.ipv6?.address(pairedWith: IPAddress("10.88.1.7")!, in: network.subnet)
+                == IPAddress("fd6e:7563::107"))
+        let rules = network.egressRules ?? ""
+        #expect(rules.contains("ip6 daddr { fd00:ec2::254, fd6e:7563::1 } jump denied"), "\(rules)")
+        #expect(rules.contains("ip6 daddr fe80::/10 jump denied"))
+        #expect(network.hostRules?.contains("ip6 saddr fd6e:7563::/64 oifname != \"nucleus0\" masquerade") == true)
+        #expect(try plan({ _ in }).network?.ipv6 == nil, "IPv4 only unless asked")
+    }
+
+    @Test func ipv6IsRefusedWhereForwardingWouldCostAnInterfaceItsRouterAdvertisements() throws {
+        let hazard = refusal({ $0.networking.ipv6 = true }, host: ipv6Host(acceptingRA: ["eth1"]))
+        #expect(
+            hazard?.contains("eth1 (accept_ra=1) would then ignore router advertisements") == true, "\(hazard ?? "")")
+        let forwarding = ipv6Host(forwarding: true, acceptingRA: ["eth1"])
+        #expect(try plan({ $0.networking.ipv6 = true }, host: forwarding).network?.ipv6 != nil)
+        #expect(
+            refusal({ $0.networking.ipv6 = true }, host: ipv6Host(disabled: true))?.contains("IPv6 is disabled")
+                == true)
+        #expect(
+            refusal(
+                {
+                    $0.networking.ipv6 = true; $0.networking.natBackend = .userspace
+                }, host: ipv6Host())?
+                .contains("--ipv6 needs the kernel back-end") == true)
+        #expect(
+            refusal({
+                $0.network = .none; $0.networking.ipv6 = true
+            })?.contains("--ipv6 need --network bridge")
+                == true)
+    }
+
+    @Test func anIPv6ForwardDropMattersOnlyToIPv6() throws {
+        var docker = ipv6Host()
+        docker.drops = [ForwardDrop(chain: "ip6 filter FORWARD")]
+        #expect(try plan({ _ in }, host: docker).network?.backend == .kernel)
+        #expect(
+            refusal({ $0.networking.ipv6 = true }, host: docker)?.contains("ip6 filter FORWARD drops forwarded") == true
+        )
+    }
+
     @Test func droppingChainsAreFoundUnlessTheyAlreadyAcceptTheBridge() {
         let dump = "ip filter FORWARD\ninet nucleus forward\ninet admin forward\nip6 filter FORWARD\n"
-        #expect(ForwardPolicy.chains(fromDump: dump) == ["ip filter FORWARD", "inet admin forward"])
+        #expect(ForwardPolicy.chains(fromDump: dump, ipv6: false) == ["ip filter FORWARD", "inet admin forward"])
+        #expect(ForwardPolicy.chains(fromDump: dump, ipv6: true).last == "ip6 filter FORWARD")
         #expect(ForwardPolicy.names("nucleus0", chainText: "chain forward {\n\tiifname \"nucleus0\" accept\n}"))
         #expect(!ForwardPolicy.names("nucleus0", chainText: "chain FORWARD {\n\tjump DOCKER-USER\n}"))
     }

@@ -1,7 +1,7 @@
 """The test "internet": run inside a network namespace the test created.
 
 TCP on 80 and 8443 answers "hello from ADDRESS" (the address it was reached
-at) and closes; UDP on 5000 echoes "udp ADDRESS"; DNS on 53 answers A
+at) and closes, also on each IPv6 address given; UDP on 5000 echoes "udp ADDRESS"; DNS on 53 answers A
 queries from RECORDS (lines "name ttl address", re-read on every query),
 NXDOMAIN otherwise, over UDP (truncated past 512 bytes, as without EDNS)
 and over TCP. Prints "ready" once every socket listens.
@@ -23,6 +23,10 @@ class Hello(socketserver.BaseRequestHandler):
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
+
+
+class Server6(Server):
+    address_family = socket.AF_INET6
 
 
 def records():
@@ -101,6 +105,10 @@ threading.Thread(target=serve_dns, daemon=True).start()
 dns_tcp = Server((sys.argv[2], 53), DNSOverTCP)
 threading.Thread(target=dns_tcp.serve_forever, daemon=True).start()
 for address in sys.argv[3:]:
-    threading.Thread(target=serve_udp, args=(address,), daemon=True).start()
+    if ":" in address:
+        server = Server6((address, 80), Hello)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    else:
+        threading.Thread(target=serve_udp, args=(address,), daemon=True).start()
 print("ready", flush=True)
 threading.Event().wait()
