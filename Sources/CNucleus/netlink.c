@@ -9,7 +9,9 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -232,6 +234,14 @@ int nucleus_ipv4_addresses(int nl, uint8_t *out, int capacity) {
 }
 
 int nucleus_enter_netns(int fd) { return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0; }
+
+int nucleus_join_user_and_net(int user_fd, int net_fd) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        return -errno;
+    if (setns(user_fd, CLONE_NEWUSER) < 0)
+        return -errno;
+    return setns(net_fd, CLONE_NEWNET) < 0 ? -errno : 0;
+}
 
 int nucleus_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0; }
 

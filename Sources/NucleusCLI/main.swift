@@ -1,5 +1,6 @@
 import ArgumentParser
 import NucleusModel
+import NucleusNetwork
 
 #if canImport(Glibc)
     import Glibc
@@ -12,6 +13,12 @@ import NucleusModel
 func writeError(_ message: String) {
     let line = "nucleus: error: \(message)\n"
     _ = line.withCString { write(2, $0, strlen($0)) }
+}
+
+// Before anything else: the rootless network helper must still be
+// single-threaded when it joins its container's user namespace.
+if CommandLine.arguments.count == 2, CommandLine.arguments[1] == NetworkHelper.command {
+    exit(NetworkHelper.main())
 }
 
 do {

@@ -108,7 +108,7 @@ public struct Launcher {
             }
             if let network {
                 let notice = self.notice
-                network.onDenied = { notice("egress denied: \($0) (not allowed by the egress policy)") }
+                network.onDenied = { notice(DeniedLog.notice($0)) }
                 try network.attach(pid: pid, rootless: plan.idMapping.rootless)
                 if fault == .afterNetwork {
                     throw NucleusError("attach the network", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)

@@ -11,7 +11,18 @@ import NucleusModel
 /// signals it forwards), stdin/stdout/stderr on /dev/null (the workload owns
 /// nucleus's output) and the descriptors given, at the numbers given.
 enum ChildProcess {
+    /// Sources are first copied above every target, so that placing one
+    /// descriptor never overwrites another's source.
     static func spawn(_ argv: [String], descriptors: [Int32: Int32]) -> Result<pid_t, NucleusError> {
+        let copies = descriptors.mapValues { fcntl($0, F_DUPFD_CLOEXEC, 64) }
+        defer { copies.values.filter { $0 >= 0 }.forEach { close($0) } }
+        if copies.values.contains(where: { $0 < 0 }) {
+            return .failure(NucleusError("start \(argv[0])", syscall: "fcntl(F_DUPFD_CLOEXEC)", errno: errno))
+        }
+        return spawnPlaced(argv, descriptors: copies)
+    }
+
+    private static func spawnPlaced(_ argv: [String], descriptors: [Int32: Int32]) -> Result<pid_t, NucleusError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -27,6 +27,11 @@ public final class DeniedLog {
 
     deinit { close(fd) }
 
+    /// What the user reads for one denial.
+    public static func notice(_ denial: String) -> String {
+        "egress denied: \(denial) (not allowed by the egress policy)"
+    }
+
     public func drain() {
         var buffer = [CChar](repeating: 0, count: 4096)
         while nucleus_nflog_read(fd, &buffer, Int32(buffer.count)) > 0 {

@@ -47,11 +47,6 @@ public enum NetworkPlanner {
                 table: EgressRules.table)
         }
         let restricted = request.hasEgressPolicy || serviceMode == .production
-        if restricted && host.effectiveUID != 0 {
-            throw .invalid(
-                "egress rules need nucleus started as root: a rootless nucleus cannot enter the container's network namespace to install them"
-            )
-        }
         if restricted {
             let gateways = [gateway] + (plan.ipv6.map { [$0.gateway] } ?? [])
             let hostOwn = backend == .kernel ? gateways + host.hostAddresses.filter { !$0.isLoopback } : gateways

@@ -20,6 +20,8 @@ public final class NetworkSession {
     private var slirpBinary: String?
     public private(set) var forwarder: DNSForwarder?
     private var deniedLog: DeniedLog?
+    /// Rootless: the process that holds the rules, forwarder and denial log.
+    private var helper: NetworkHelper?
     /// Where each denied connection is told ("tcp 203.0.113.11:80").
     public var onDenied: (String) -> Void = { _ in }
 
@@ -48,28 +50,43 @@ public final class NetworkSession {
     public func attach(pid: Int32, rootless: Bool) throws(NucleusError) {
         let container = try NetworkNamespace(pid: pid)
         if let bridge { try bridge.attach(to: container) }
-        // A rootless nucleus may not enter a namespace its container's user
-        // namespace owns; the planner refuses egress rules for it, and low
-        // ports stay privileged inside.
-        if !rootless {
-            let rules = plan.egressRules
-            try container.run(from: home) { () throws(NucleusError) -> Void in
-                // The workload has no CAP_NET_BIND_SERVICE: let it serve on port 80
-                // in its own namespace, as Docker does.
-                try SmallFiles.set("/proc/sys/net/ipv4/ip_unprivileged_port_start", to: "0")
-                if let rules {
-                    deniedLog = try DeniedLog(group: EgressRules.logGroup, report: onDenied)
-                    try Nftables.run(rules, what: "install the egress rules in the container's network namespace")
-                }
+        if rootless {
+            // nucleus may not enter namespaces its container's user namespace
+            // owns: a helper that joins them does the inside work.
+            if plan.egressRules != nil || plan.forwarder != nil {
+                helper = try NetworkHelper.start(plan, containerPID: pid, container: container)
             }
-        }
-        if let forwarderPlan = plan.forwarder {
-            forwarder = try DNSForwarder(plan: forwarderPlan, container: container, home: home, logger: logger)
+        } else {
+            (deniedLog, forwarder) = try Self.configureInside(
+                plan, container: container, home: home, logger: logger, onDenied: onDenied)
         }
         if let slirpBinary {
             slirp = try SlirpAttachment.attach(plan, binary: slirpBinary, containerPID: pid, rootless: rootless)
         }
         logger.debug("network attached", metadata: ["address": "\(address.map { "\($0)" } ?? "?")"])
+    }
+
+    /// Inside the container's namespace: low ports for the workload, the
+    /// denial log, the egress rules and the DNS forwarder's sockets. `home`
+    /// is where the calling thread returns (the helper: the container itself).
+    static func configureInside(
+        _ plan: NetworkPlan, container: NetworkNamespace, home: NetworkNamespace, logger: Logger,
+        onDenied: @escaping (String) -> Void
+    ) throws(NucleusError) -> (DeniedLog?, DNSForwarder?) {
+        let rules = plan.egressRules
+        let deniedLog = try container.run(from: home) { () throws(NucleusError) -> DeniedLog? in
+            // The workload has no CAP_NET_BIND_SERVICE: let it serve on port 80
+            // in its own namespace, as Docker does.
+            try SmallFiles.set("/proc/sys/net/ipv4/ip_unprivileged_port_start", to: "0")
+            guard let rules else { return nil }
+            let log = try DeniedLog(group: EgressRules.logGroup, report: onDenied)
+            try Nftables.run(rules, what: "install the egress rules in the container's network namespace")
+            return log
+        }
+        let forwarder = try plan.forwarder.map { forwarderPlan throws(NucleusError) in
+            try DNSForwarder(plan: forwarderPlan, container: container, home: home, logger: logger)
+        }
+        return (deniedLog, forwarder)
     }
 
     /// What the supervisor polls for the container's network: the DNS
@@ -91,6 +108,8 @@ public final class NetworkSession {
     public func drainDenied() { deniedLog?.drain() }
 
     public func close() {
+        helper?.stop()
+        helper = nil
         deniedLog = nil
         forwarder = nil
         slirp?.detach()

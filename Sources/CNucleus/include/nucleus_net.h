@@ -38,6 +38,10 @@ int nucleus_accept_nonblock(int fd);
 
 /* setns(fd, CLONE_NEWNET) for the calling thread. */
 int nucleus_enter_netns(int fd);
+/* Dies with its parent; then setns into a user namespace, then into a
+ * network namespace it owns: the process must still be single-threaded,
+ * and cannot come back. */
+int nucleus_join_user_and_net(int user_fd, int net_fd);
 
 /* nf_tables over raw netlink, for the two questions every bridge start asks
  * (libnftables costs milliseconds to load). 1 if inet table `name` exists,

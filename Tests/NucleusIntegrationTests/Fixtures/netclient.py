@@ -5,6 +5,7 @@ udp HOST PORT       -> "ok <reply>" | the same failures
 resolve NAME        -> "addresses A,B" | "nxdomain"
 tcpquery NAME       -> "rcode N answers M": one A query over TCP to resolv.conf's first nameserver
 serve PORT COUNT    -> answers COUNT TCP connections with "hello from container"
+serve-check PORT    -> "bound PORT" once a listener binds it (ports below 1024 are the workload's)
 wait                -> reads one line from stdin (the test's go-ahead)
 sleep SECONDS
 """
@@ -90,6 +91,13 @@ while args:
         print(udp(args.pop(0), args.pop(0)), flush=True)
     elif command == "resolve":
         print(resolve(args.pop(0)), flush=True)
+    elif command == "serve-check":
+        port = int(args.pop(0))
+        try:
+            with socket.create_server(("0.0.0.0", port)):
+                print("bound %d" % port, flush=True)
+        except OSError as error:
+            print(failure(error), flush=True)
     elif command == "tcpquery":
         print(tcpquery(args.pop(0)), flush=True)
     elif command == "serve":
