@@ -20,7 +20,17 @@ static int open_netfilter(void) {
 }
 
 /* One request; `each` sees every reply message until DONE or an error. */
-static int ask(int fd, uint16_t type, uint16_t flags, uint8_t family, const char *name,
+static void put_string(struct nlmsghdr *h, char *request, uint16_t type, const char *text) {
+    struct nlattr *a = (struct nlattr *)(request + NLMSG_ALIGN(h->nlmsg_len));
+    a->nla_type = type;
+    a->nla_len = (uint16_t)(NLA_HDRLEN + strlen(text) + 1);
+    memcpy((char *)a + NLA_HDRLEN, text, strlen(text) + 1);
+    h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+/* `name` is the table (attribute 1 of tables and rules alike), `chain` a
+ * rule dump's chain. */
+static int ask(int fd, uint16_t type, uint16_t flags, uint8_t family, const char *name, const char *chain,
                int (*each)(struct nlmsghdr *, uint8_t, void *), void *context) {
     char request[256] __attribute__((aligned(NLMSG_ALIGNTO)));
     memset(request, 0, sizeof request);
@@ -32,13 +42,12 @@ static int ask(int fd, uint16_t type, uint16_t flags, uint8_t family, const char
     gen->nfgen_family = family;
     gen->version = NFNETLINK_V0;
     h->nlmsg_len = NLMSG_LENGTH(sizeof *gen);
-    if (name) {
-        struct nlattr *a = (struct nlattr *)(request + NLMSG_ALIGN(h->nlmsg_len));
-        a->nla_type = NFTA_TABLE_NAME;
-        a->nla_len = (uint16_t)(NLA_HDRLEN + strlen(name) + 1);
-        memcpy((char *)a + NLA_HDRLEN, name, strlen(name) + 1);
-        h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + NLA_ALIGN(a->nla_len);
-    }
+    if ((name ? strlen(name) : 0) + (chain ? strlen(chain) : 0) > 200)
+        return -ENAMETOOLONG;
+    if (name)
+        put_string(h, request, NFTA_TABLE_NAME, name);
+    if (chain)
+        put_string(h, request, NFTA_RULE_CHAIN, chain);
     if (send(fd, request, h->nlmsg_len, 0) < 0)
         return -errno;
     static char reply[65536] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -70,7 +79,7 @@ int nucleus_nft_inet_table_exists(const char *name) {
     int fd = open_netfilter();
     if (fd < 0)
         return fd;
-    int rc = ask(fd, NFT_MSG_GETTABLE, 0, NFPROTO_INET, name, NULL, NULL);
+    int rc = ask(fd, NFT_MSG_GETTABLE, 0, NFPROTO_INET, name, NULL, NULL, NULL);
     close(fd);
     if (rc == -ENOENT)
         return 0;
@@ -141,8 +150,45 @@ int nucleus_nft_forward_drop_chains(char *out, int size) {
     if (fd < 0)
         return fd;
     struct chain_list list = {out, size, 0, 0};
-    int rc = ask(fd, NFT_MSG_GETCHAIN, NLM_F_DUMP, NFPROTO_UNSPEC, NULL, record_chain, &list);
+    int rc = ask(fd, NFT_MSG_GETCHAIN, NLM_F_DUMP, NFPROTO_UNSPEC, NULL, NULL, record_chain, &list);
     close(fd);
     out[list.used] = 0;
     return rc < 0 ? rc : list.count;
+}
+
+struct mention {
+    const char *needle;
+    size_t length;
+    int found;
+};
+
+static int find_mention(struct nlmsghdr *h, uint8_t family, void *context) {
+    (void)family;
+    struct mention *m = context;
+    if (h->nlmsg_len > NLMSG_HDRLEN && memmem(NLMSG_DATA(h), h->nlmsg_len - NLMSG_HDRLEN, m->needle, m->length))
+        m->found = 1;
+    return 0;
+}
+
+static int family_number(const char *name) {
+    if (strcmp(name, "ip") == 0)
+        return NFPROTO_IPV4;
+    if (strcmp(name, "ip6") == 0)
+        return NFPROTO_IPV6;
+    if (strcmp(name, "inet") == 0)
+        return NFPROTO_INET;
+    return -1;
+}
+
+int nucleus_nft_chain_mentions(const char *family, const char *table, const char *chain, const char *needle) {
+    int number = family_number(family);
+    if (number < 0)
+        return -EAFNOSUPPORT;
+    int fd = open_netfilter();
+    if (fd < 0)
+        return fd;
+    struct mention m = {needle, strlen(needle) + 1, 0};
+    int rc = ask(fd, NFT_MSG_GETRULE, NLM_F_DUMP, (uint8_t)number, table, chain, find_mention, &m);
+    close(fd);
+    return rc < 0 ? rc : m.found;
 }

@@ -38,9 +38,9 @@ public final class BridgeAttachment {
         if let rules = plan.hostRules, !Nftables.hasInetTable(HostRules.table) {
             try Nftables.run(rules, what: "install nucleus's host table inet \(HostRules.table)")
         }
+        // Asked again under the lease lock: a concurrent first run may have added them.
         for hook in plan.hookRules {
-            let listed = try Nftables.run("list chain \(hook.chain)", what: "read \(hook.chain)")
-            if !ForwardPolicy.names(plan.bridge, chainText: listed) {
+            if !ForwardPolicy.mentions(hook.chain, plan.bridge) {
                 try Nftables.run(hook.text, what: "accept \(plan.bridge) in \(hook.chain)")
             }
         }

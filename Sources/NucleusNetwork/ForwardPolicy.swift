@@ -9,8 +9,7 @@ import NucleusModel
 public enum ForwardPolicy {
     public static let dockerUserChain = "DOCKER-USER"
 
-    /// Asked over raw netlink (fast); only a chain found that way is read
-    /// through libnftables to see whether it, or its user hook, names the bridge.
+    /// Asked over raw netlink, rules included: nothing here loads libnftables.
     public static func drops(ignoring bridge: String, ipv6: Bool) -> [ForwardDrop] {
         nftablesDrops(ignoring: bridge, ipv6: ipv6)
             + (nucleus_iptables_legacy_forward_drops(bridge) == 1 ? [legacyFilter] : [])
@@ -25,22 +24,24 @@ public enum ForwardPolicy {
         guard nucleus_nft_forward_drop_chains(&buffer, Int32(buffer.count)) > 0 else { return [] }
         let length = buffer.firstIndex(of: 0) ?? buffer.count
         let dump = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return chains(fromDump: dump, ipv6: ipv6).compactMap { chain in
-            drop(chain, bridge: bridge) { try? Nftables.run("list chain \($0)", what: "read \($0)") }
-        }
+        return chains(fromDump: dump, ipv6: ipv6).compactMap { drop($0, bridge: bridge, mentions: mentions) }
+    }
+
+    /// Whether a rule of `chain` ("family table chain") names `needle`, asked
+    /// over raw netlink: libnftables would cost milliseconds on every run of a Docker host.
+    public static func mentions(_ chain: String, _ needle: String) -> Bool {
+        let parts = chain.split(separator: " ").map(String.init)
+        guard parts.count == 3 else { return false }
+        return nucleus_nft_chain_mentions(parts[0], parts[1], parts[2], needle) == 1
     }
 
     /// `chain` as a problem for `bridge`, or nil when its rules (or those of
     /// the user hook it jumps to) already accept the bridge.
-    public static func drop(_ chain: String, bridge: String, list: (String) -> String?) -> ForwardDrop? {
-        let text = list(chain) ?? ""
-        guard !names(bridge, chainText: text) else { return nil }
-        guard text.contains("jump \(dockerUserChain)\n") || text.hasSuffix("jump \(dockerUserChain)") else {
-            return ForwardDrop(chain: chain)
-        }
+    public static func drop(_ chain: String, bridge: String, mentions: (String, String) -> Bool) -> ForwardDrop? {
+        guard !mentions(chain, bridge) else { return nil }
+        guard mentions(chain, dockerUserChain) else { return ForwardDrop(chain: chain) }
         let hook = chain.split(separator: " ").dropLast().joined(separator: " ") + " " + dockerUserChain
-        if let hookText = list(hook), names(bridge, chainText: hookText) { return nil }
-        return ForwardDrop(chain: chain, userHook: hook)
+        return mentions(hook, bridge) ? nil : ForwardDrop(chain: chain, userHook: hook)
     }
 
     /// "family table chain" lines of the families the bridge routes (ip6
@@ -50,12 +51,6 @@ public enum ForwardPolicy {
         return dump.split(separator: "\n").map(String.init).filter { line in
             families.contains { line.hasPrefix($0) } && !line.hasPrefix("inet \(HostRules.table) ")
         }
-    }
-
-    /// Whether a listed chain's rules mention the bridge (an admin, or an
-    /// earlier nucleus, let it through).
-    public static func names(_ bridge: String, chainText: String) -> Bool {
-        chainText.contains("\"\(bridge)\"")
     }
 
     /// Inserted at the head of the user hook: Docker's own rules and the

@@ -133,23 +133,27 @@ import Testing
         )
     }
 
-    @Test func droppingChainsAreFoundUnlessTheyAlreadyAcceptTheBridge() {
+    @Test func droppingChainsAreTheBridgesFamilies() {
         let dump = "ip filter FORWARD\ninet nucleus forward\ninet admin forward\nip6 filter FORWARD\n"
         #expect(ForwardPolicy.chains(fromDump: dump, ipv6: false) == ["ip filter FORWARD", "inet admin forward"])
         #expect(ForwardPolicy.chains(fromDump: dump, ipv6: true).last == "ip6 filter FORWARD")
-        #expect(ForwardPolicy.names("nucleus0", chainText: "chain forward {\n\tiifname \"nucleus0\" accept\n}"))
-        #expect(!ForwardPolicy.names("nucleus0", chainText: "chain FORWARD {\n\tjump DOCKER-USER\n}"))
     }
 
     @Test func aDockerUserHookIsUsedOnceAndOnlyWhenTheDropChainJumpsThere() {
-        let forward = "table ip filter {\n\tchain FORWARD {\n\t\tjump DOCKER-USER\n\t}\n}\n"
-        var chains = ["ip filter FORWARD": forward, "ip filter DOCKER-USER": "chain DOCKER-USER {\n}\n"]
-        let fresh = ForwardPolicy.drop("ip filter FORWARD", bridge: "nucleus0") { chains[$0] }
-        #expect(fresh == ForwardDrop(chain: "ip filter FORWARD", userHook: "ip filter DOCKER-USER"))
-        chains["ip filter DOCKER-USER"] = "chain DOCKER-USER {\n\t\tiifname \"nucleus0\" accept\n}\n"
-        #expect(ForwardPolicy.drop("ip filter FORWARD", bridge: "nucleus0") { chains[$0] } == nil)
-        let plain = ForwardPolicy.drop("inet fw forward", bridge: "nucleus0") { _ in "chain forward {\n}\n" }
-        #expect(plain == ForwardDrop(chain: "inet fw forward"))
+        var rules = ["ip filter FORWARD": ["DOCKER-USER"], "ip filter DOCKER-USER": [String]()]
+        let mentions = { (chain: String, needle: String) in rules[chain]?.contains(needle) == true }
+        #expect(
+            ForwardPolicy.drop("ip filter FORWARD", bridge: "nucleus0", mentions: mentions)
+                == ForwardDrop(chain: "ip filter FORWARD", userHook: "ip filter DOCKER-USER"))
+        rules["ip filter DOCKER-USER"] = ["nucleus0"]
+        let accepted = { (chain: String, needle: String) in rules[chain]?.contains(needle) == true }
+        #expect(ForwardPolicy.drop("ip filter FORWARD", bridge: "nucleus0", mentions: accepted) == nil)
+        rules["inet fw forward"] = ["nucleus0"]
+        let admin = { (chain: String, needle: String) in rules[chain]?.contains(needle) == true }
+        #expect(ForwardPolicy.drop("inet fw forward", bridge: "nucleus0", mentions: admin) == nil, "admin accepted it")
+        #expect(
+            ForwardPolicy.drop("inet other forward", bridge: "nucleus0", mentions: admin)
+                == ForwardDrop(chain: "inet other forward"))
     }
 
     @Test func optionsWithoutBridgeAndStrictModesWithoutDNSAreRefused() {

@@ -51,6 +51,10 @@ int nucleus_nft_inet_table_exists(const char *name);
  * separated by '\n' in `out` (NUL-terminated, truncated to `size`);
  * returns how many. */
 int nucleus_nft_forward_drop_chains(char *out, int size);
+/* 1 if a rule of chain `family table chain` ("ip", "ip6" or "inet") holds
+ * the string `needle` with its terminating NUL (an interface name in a
+ * match, a jump's chain name), 0 if none does; -errno. */
+int nucleus_nft_chain_mentions(const char *family, const char *table, const char *chain, const char *needle);
 /* 1 when the legacy iptables filter table exists, its FORWARD policy is DROP
  * and none of FORWARD's own rules names `bridge`; 0 otherwise (never creates
  * the table); or -errno. */
