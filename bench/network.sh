@@ -3,17 +3,18 @@
 # touches the machine's real interfaces): "host" H runs nucleus, "internet" I
 # runs iperf3 on 203.0.113.10.
 #  1. cold start --network none vs bridge (kernel) vs bridge (userspace), one hyperfine -N run;
+#     then none vs bridge (kernel) on a "Docker host" D (iptables-nft FORWARD drop + DOCKER-USER);
 #  2. TCP throughput container -> I: kernel and userspace back-ends, and the
 #     same veth + bridge + NAT path built by hand without nucleus.
-# Usage: bench/network.sh [path/to/nucleus]   (root; needs hyperfine, iperf3, nftables, slirp4netns)
+# Usage: bench/network.sh [path/to/nucleus]   (root; needs hyperfine, iperf3, nftables, slirp4netns, iptables)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NUCLEUS=${1:-$PWD/.build/release/nucleus}
-H=nucbench-h I=nucbench-i C=nucbench-c C2=nucbench-c2
+H=nucbench-h I=nucbench-i C=nucbench-c C2=nucbench-c2 D=nucbench-d
 cleanup() {
   pkill -f "iperf3 -s -B 203.0.113.10" 2>/dev/null || true
   pkill -f "slirp4netns.*$C2" 2>/dev/null || true
-  for ns in $H $I $C $C2; do ip netns del $ns 2>/dev/null || true; done
+  for ns in $H $I $C $C2 $D; do ip netns del $ns 2>/dev/null || true; done
 }
 trap cleanup EXIT
 cleanup
@@ -36,6 +37,20 @@ python3 - "$EXPORT" <<'PY'
 import json, sys
 for result in json.load(open(sys.argv[1]))["results"]:
     print("median %-28s %.2f ms" % (result["command"], result["median"] * 1000))
+PY
+
+echo "== cold start on a Docker host"
+ip netns add $D; ip -n $D link set lo up
+ip netns exec $D iptables-nft -N DOCKER-USER
+ip netns exec $D iptables-nft -P FORWARD DROP
+ip netns exec $D iptables-nft -A FORWARD -j DOCKER-USER
+ip netns exec $D hyperfine -N --warmup 20 --runs 200 --export-json "$EXPORT.docker" \
+  -n "network none" "$NUCLEUS run -- /bin/true" \
+  -n "network bridge (kernel, Docker host)" "$NUCLEUS run --network bridge -- /bin/true"
+python3 - "$EXPORT.docker" <<'PY'
+import json, sys
+for result in json.load(open(sys.argv[1]))["results"]:
+    print("median %-36s %.2f ms" % (result["command"], result["median"] * 1000))
 PY
 
 throughput() { python3 -c 'import json,sys; print("%.2f Gbit/s" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'; }

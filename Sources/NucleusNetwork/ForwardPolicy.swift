@@ -11,13 +11,16 @@ public enum ForwardPolicy {
 
     /// Asked over raw netlink, rules included: nothing here loads libnftables.
     public static func drops(ignoring bridge: String, ipv6: Bool) -> [ForwardDrop] {
-        nftablesDrops(ignoring: bridge, ipv6: ipv6)
-            + (nucleus_iptables_legacy_forward_drops(bridge) == 1 ? [legacyFilter] : [])
+        var drops = nftablesDrops(ignoring: bridge, ipv6: ipv6)
+        if nucleus_iptables_legacy_forward_drops(bridge) == 1 { drops.append(legacyFilter) }
+        if ipv6 && nucleus_ip6tables_legacy_forward_drops(bridge) == 1 { drops.append(legacyFilter6) }
+        return drops
     }
 
     /// No user hook: nucleus cannot add to an x_tables table without
     /// replacing it whole, which would be editing its owner's rules.
     static let legacyFilter = ForwardDrop(chain: "iptables-legacy filter FORWARD")
+    static let legacyFilter6 = ForwardDrop(chain: "ip6tables-legacy filter FORWARD")
 
     static func nftablesDrops(ignoring bridge: String, ipv6: Bool) -> [ForwardDrop] {
         var buffer = [CChar](repeating: 0, count: 8192)

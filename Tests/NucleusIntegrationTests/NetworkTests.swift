@@ -306,6 +306,12 @@ import Testing
         }
         let accepted = try world.probe(["connect", "203.0.113.10", "80"], flags: ["--nat-backend", "kernel"])
         #expect(accepted.stdout.lines == ["ok hello from 203.0.113.10"], "\(accepted.stderr)")
+        // IPv6 forwarding has its own legacy table, which matters only with --ipv6.
+        #expect(try world.inHost("/usr/sbin/sysctl", ["-qw", "net.ipv6.conf.all.forwarding=1"]).status == 0)
+        #expect(try world.inHost("/usr/sbin/ip6tables-legacy", ["-P", "FORWARD", "DROP"]).status == 0)
+        let ipv6 = try world.probe(["connect", "203.0.113.10", "80"], flags: ["--ipv6"])
+        #expect(ipv6.status == 125)
+        #expect(ipv6.stderr.contains("ip6tables-legacy filter FORWARD drops forwarded traffic"), "\(ipv6.stderr)")
         #expect(try world.leftovers() == [])
     }
 

@@ -59,6 +59,8 @@ int nucleus_nft_chain_mentions(const char *family, const char *table, const char
  * and none of FORWARD's own rules names `bridge`; 0 otherwise (never creates
  * the table); or -errno. */
 int nucleus_iptables_legacy_forward_drops(const char *bridge);
+/* The same for ip6tables-legacy. */
+int nucleus_ip6tables_legacy_forward_drops(const char *bridge);
 
 /* NFLOG group `group` of this namespace: a non-blocking socket, or -errno. */
 int nucleus_nflog_open(uint16_t group);
