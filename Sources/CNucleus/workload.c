@@ -80,6 +80,18 @@ static void switch_identity(const struct nucleus_spec *spec) {
 }
 
 /* Everything above the preserved range becomes close-on-exec, our error pipe included. */
+/* Inherited descriptors stay open (close-on-exec) until exec, so a workdir
+ * of /proc/self/fd/N, or a symlink to it in the root, could land the
+ * workload in a host directory (CVE-2024-21626). The kernel's getcwd names
+ * such a directory "(unreachable)...": refuse it. */
+static void require_workdir_inside_root(const struct nucleus_spec *spec) {
+    char cwd[PATH_MAX];
+    if (syscall(SYS_getcwd, cwd, sizeof cwd) < 0)
+        fail_setup(spec, NUCLEUS_STEP_WORKDIR, NUCLEUS_SYS_GETCWD, errno);
+    if (cwd[0] != '/')
+        fail_setup(spec, NUCLEUS_STEP_WORKDIR, NUCLEUS_SYS_GETCWD, EXDEV);
+}
+
 static void prepare_fds(const struct nucleus_spec *spec) {
     unsigned first_closed = 3u + (unsigned)(spec->preserve_fds > 0 ? spec->preserve_fds : 0);
     if (nucleus_close_range(first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -163,6 +175,7 @@ void nucleus_exec_workload(const struct nucleus_spec *spec) {
     /* After the switch, so the workload's own permissions decide. */
     if (chdir(spec->workdir) < 0)
         fail_setup(spec, NUCLEUS_STEP_WORKDIR, NUCLEUS_SYS_CHDIR, errno);
+    require_workdir_inside_root(spec);
     prepare_fds(spec);
     /* Like posix_spawn with SETSIGDEF and an empty SETSIGMASK: whatever the
      * caller blocked or ignored is not the workload's business. */

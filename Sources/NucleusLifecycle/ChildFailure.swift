@@ -23,6 +23,10 @@ struct ChildFailure: Equatable {
                 notFound ? "command \(program) not found" : "command \(program) cannot be executed",
                 syscall: call, errno: errno,
                 exitCode: notFound ? Int32(NUCLEUS_EXIT_NOT_FOUND) : Int32(NUCLEUS_EXIT_NOT_EXECUTABLE))
+        case NUCLEUS_STEP_WORKDIR.rawValue where syscall == Int32(NUCLEUS_SYS_GETCWD.rawValue) && errno == Self.exdev:
+            return NucleusError(
+                "the working directory \(plan.process.workdir) lies outside the container's root (an inherited descriptor or a symlink out)"
+            )
         case NUCLEUS_STEP_WORKDIR.rawValue:
             return NucleusError("enter the working directory", syscall: call, path: plan.process.workdir, errno: errno)
         default:
@@ -32,6 +36,7 @@ struct ChildFailure: Equatable {
 
     private static let enoent: Int32 = 2
     private static let enotdir: Int32 = 20
+    private static let exdev: Int32 = 18
 
     static let phaseNames: [Int32: String] = [
         NUCLEUS_STEP_BECOME_ROOT.rawValue: "become root of the user namespace",
@@ -56,7 +61,8 @@ struct ChildFailure: Equatable {
         Int32(NUCLEUS_SYS_OPEN_TREE.rawValue): "open_tree", Int32(NUCLEUS_SYS_MOUNT_SETATTR.rawValue): "mount_setattr",
         Int32(NUCLEUS_SYS_MOVE_MOUNT.rawValue): "move_mount", Int32(NUCLEUS_SYS_MKDIR.rawValue): "mkdir",
         Int32(NUCLEUS_SYS_WRITE.rawValue): "write", Int32(NUCLEUS_SYS_SYMLINK.rawValue): "symlink",
-        Int32(NUCLEUS_SYS_CHDIR.rawValue): "chdir", Int32(NUCLEUS_SYS_PIVOT_ROOT.rawValue): "pivot_root",
+        Int32(NUCLEUS_SYS_CHDIR.rawValue): "chdir", Int32(NUCLEUS_SYS_GETCWD.rawValue): "getcwd",
+        Int32(NUCLEUS_SYS_PIVOT_ROOT.rawValue): "pivot_root",
         Int32(NUCLEUS_SYS_UMOUNT2.rawValue): "umount2", Int32(NUCLEUS_SYS_CHROOT.rawValue): "chroot",
         Int32(NUCLEUS_SYS_SETHOSTNAME.rawValue): "sethostname", Int32(NUCLEUS_SYS_SOCKET.rawValue): "socket",
         Int32(NUCLEUS_SYS_IOCTL.rawValue): "ioctl", Int32(NUCLEUS_SYS_UNSHARE.rawValue): "unshare",

@@ -1,3 +1,4 @@
+import CNucleus
 import NucleusModel
 
 #if canImport(Glibc)
@@ -6,21 +7,45 @@ import NucleusModel
     import Musl
 #endif
 
-/// posix_spawn of a helper (slirp4netns): safe in a multi-threaded process,
-/// with default signal dispositions, an empty signal mask (nucleus blocks the
-/// signals it forwards), stdin/stdout/stderr on /dev/null (the workload owns
-/// nucleus's output) and the descriptors given, at the numbers given.
+/// posix_spawn of a helper (slirp4netns, the rootless network helper): safe
+/// in a multi-threaded process, with default signal dispositions, an empty
+/// signal mask (nucleus blocks the signals it forwards), stdin/stdout/stderr
+/// on /dev/null (the workload owns nucleus's output) and the descriptors
+/// given, at the numbers given.
 enum ChildProcess {
     /// Sources are first copied above every target, so that placing one
-    /// descriptor never overwrites another's source.
-    static func spawn(_ argv: [String], descriptors: [Int32: Int32]) -> Result<pid_t, NucleusError> {
+    /// descriptor never overwrites another's source. `privateMounts` starts
+    /// the helper in its own mount namespace (root only), so nothing it
+    /// mounts or unmounts can reach the host's shared mounts.
+    static func spawn(_ argv: [String], descriptors: [Int32: Int32], privateMounts: Bool = false) -> Result<
+        pid_t, NucleusError
+    > {
         let copies = descriptors.mapValues { fcntl($0, F_DUPFD_CLOEXEC, 64) }
         defer { copies.values.filter { $0 >= 0 }.forEach { close($0) } }
         if copies.values.contains(where: { $0 < 0 }) {
             return .failure(NucleusError("start \(argv[0])", syscall: "fcntl(F_DUPFD_CLOEXEC)", errno: errno))
         }
-        return spawnPlaced(argv, descriptors: copies)
+        return privateMounts ? spawnInPrivateMounts(argv, descriptors: copies) : spawnPlaced(argv, descriptors: copies)
     }
+
+    private static func spawnInPrivateMounts(_ argv: [String], descriptors: [Int32: Int32]) -> Result<
+        pid_t, NucleusError
+    > {
+        let placed = descriptors.sorted(by: { $0.key < $1.key })
+        let cStrings = argv.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        var arguments = cStrings + [nil]
+        var environment: [UnsafeMutablePointer<CChar>?] = [strdup(Self.path), nil]
+        defer { free(environment[0]) }
+        let pid = nucleus_spawn_private_mounts(
+            argv[0], &arguments, &environment, placed.map(\.key), placed.map(\.value), Int32(placed.count))
+        guard pid > 0 else {
+            return .failure(NucleusError("start \(argv[0])", syscall: "clone(CLONE_NEWNS)", errno: -pid))
+        }
+        return .success(pid)
+    }
+
+    static let path = "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
     private static func spawnPlaced(_ argv: [String], descriptors: [Int32: Int32]) -> Result<pid_t, NucleusError> {
         var actions = posix_spawn_file_actions_t()
@@ -45,7 +70,7 @@ enum ChildProcess {
         let cStrings = argv.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var arguments = cStrings + [nil]
-        var environment: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), nil]
+        var environment: [UnsafeMutablePointer<CChar>?] = [strdup(Self.path), nil]
         defer { free(environment[0]) }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &arguments, &environment)

@@ -60,7 +60,7 @@ public final class SlirpAttachment {
         ]
         if rootless { arguments.append("--userns-path=/proc/\(containerPID)/ns/user") }
         arguments += ["\(containerPID)", plan.interface]
-        let spawned = ChildProcess.spawn(arguments, descriptors: [3: ready[1], 4: exit[0]])
+        let spawned = ChildProcess.spawn(arguments, descriptors: [3: ready[1], 4: exit[0]], privateMounts: !rootless)
         close(ready[1])
         close(exit[0])
         guard case .success(let pid) = spawned else {

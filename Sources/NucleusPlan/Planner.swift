@@ -32,6 +32,11 @@ public enum Planner {
         guard ContainerPath.isNormalizedAbsolute(workdir) else {
             throw .invalid("--workdir \"\(workdir)\" must be an absolute path without '.', '..' or '//'")
         }
+        // /proc/self/fd/N and /proc/self/cwd name directories of whoever asks:
+        // never a container's working directory (CVE-2024-21626).
+        guard workdir != "/proc", !workdir.hasPrefix("/proc/") else {
+            throw .invalid("--workdir \(workdir): the working directory may not lie in /proc")
+        }
         guard request.rootfsSize.bytes >= 1 << 20 else {
             throw .invalid("--rootfs-size \(request.rootfsSize) is below the 1M minimum")
         }

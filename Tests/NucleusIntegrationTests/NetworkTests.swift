@@ -224,6 +224,10 @@ import Testing
         let reach = try world.probe(
             ["connect", "203.0.113.10", "80"], flags: ["--nat-backend", "userspace"])
         #expect(reach.stdout.lines == ["ok hello from 203.0.113.10"], "\(reach.stderr)")
+        // Regression: slirp4netns's sandbox, run in nucleus's own mount
+        // namespace, unmounted the host's /run/netns entries on its way out.
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(mounts.contains("/run/netns/\(world.host) "), "the host's named namespaces stay mounted")
         let running = try world.start(
             NetworkWorld.clientArguments(
                 ["serve", "80", "1"], flags: ["--nat-backend", "userspace", "-p", "127.0.0.1:8082:80"]))

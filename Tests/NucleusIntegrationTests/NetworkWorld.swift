@@ -20,6 +20,8 @@ final class NetworkWorld {
     static let internetAddress6 = "2001:db8:ffff::2"
     static let servers6 = ["2001:db8:10::10", "2001:db8:10::11"]
 
+    static let namespaceLock = NSLock()
+
     let host: String
     let internet: String
     let records: String
@@ -32,6 +34,10 @@ final class NetworkWorld {
         records = "/tmp/\(internet).records"
         try "".write(toFile: records, atomically: true, encoding: .utf8)
         let (hostLink, internetLink) = ("nwh" + id, "nwi" + id)
+        // Two first `ip netns add`s at once each bind /run/netns over itself,
+        // and the second hides the first one's namespace files.
+        Self.namespaceLock.lock()
+        defer { Self.namespaceLock.unlock() }
         try Self.ip(["netns", "add", host])
         try Self.ip(["netns", "add", internet])
         try Self.ip([
@@ -73,6 +79,12 @@ final class NetworkWorld {
         _ = try? Self.ip(["netns", "del", host])
         _ = try? Self.ip(["netns", "del", internet])
         try? FileManager.default.removeItem(atPath: records)
+        try? FileManager.default.removeItem(atPath: records + ".queries")
+    }
+
+    /// Every name the test DNS server was asked, in order.
+    var queries: [String] {
+        ((try? String(contentsOfFile: records + ".queries", encoding: .utf8)) ?? "").lines
     }
 
     /// Replaces the DNS records: lines "name ttl address".
@@ -88,9 +100,11 @@ final class NetworkWorld {
     /// `fault`: a `NUCLEUS_FAULT_STEP` for this run.
     func start(_ arguments: [String], stdin: String? = nil, fault: String? = nil) throws -> NucleusBinary.Running {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        // nsenter, not `ip netns exec`: that one mounts a fresh sysfs over
+        // /sys, hiding the host's cgroups from nucleus.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
         let environment = fault.map { ["/usr/bin/env", "NUCLEUS_FAULT_STEP=" + $0] } ?? []
-        process.arguments = ["netns", "exec", host] + environment + [NucleusBinary.path] + arguments
+        process.arguments = ["--net=/run/netns/\(host)"] + environment + [NucleusBinary.path] + arguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

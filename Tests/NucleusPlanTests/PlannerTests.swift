@@ -152,9 +152,12 @@ import Testing
         #expect(refusal { $0.preserveFDs = -1 } != nil)
     }
 
-    @Test func emptyCommandAndBadWorkdirAreRefused() {
+    @Test func emptyCommandAndBadWorkdirAreRefused() throws {
         #expect(refusal { $0.command = [] }?.contains("no command") == true)
         #expect(refusal { $0.workdir = "relative" } != nil)
+        #expect(refusal { $0.workdir = "/proc/self/fd/3" }?.contains("may not lie in /proc") == true)
+        #expect(refusal { $0.workdir = "/proc" } != nil)
+        #expect(try plan { $0.workdir = "/process" }.process.workdir == "/process")
     }
 
     @Test func weakerKernelsAreShownAsDegraded() throws {

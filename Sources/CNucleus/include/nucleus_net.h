@@ -13,6 +13,7 @@
 #define NUCLEUS_NET_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 int nucleus_netlink_open(void);
 /* The interface index of `name`, or -ENODEV. */
@@ -35,6 +36,13 @@ int nucleus_ipv4_addresses(int nl, uint8_t *out, int capacity);
 int nucleus_pipe_cloexec(int fds[2]);
 /* accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), hidden the same way; -errno on failure. */
 int nucleus_accept_nonblock(int fd);
+
+/* Starts `path` in a new mount namespace with every mount private, stdin,
+ * stdout and stderr on /dev/null, descriptor sources[i] at targets[i]
+ * (sources must lie above every target), default signal dispositions and
+ * an empty mask. Returns the pid or -errno. Needs CAP_SYS_ADMIN. */
+pid_t nucleus_spawn_private_mounts(const char *path, char *const argv[], char *const envp[], const int *targets,
+                                   const int *sources, int count);
 
 /* setns(fd, CLONE_NEWNET) for the calling thread. */
 int nucleus_enter_netns(int fd);

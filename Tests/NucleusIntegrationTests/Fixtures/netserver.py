@@ -3,7 +3,7 @@
 TCP on 80 and 8443 answers "hello from ADDRESS" (the address it was reached
 at) and closes, also on each IPv6 address given; UDP on 5000 echoes "udp ADDRESS"; DNS on 53 answers A
 queries from RECORDS (lines "name ttl address", re-read on every query),
-NXDOMAIN otherwise, over UDP (truncated past 512 bytes, as without EDNS)
+NXDOMAIN otherwise (every name asked is appended to RECORDS.queries), over UDP (truncated past 512 bytes, as without EDNS)
 and over TCP. Prints "ready" once every socket listens.
 """
 import socket
@@ -49,6 +49,8 @@ def dns_answer(query):
     question_end = offset + 5
     qtype = struct.unpack("!H", query[offset + 1 : offset + 3])[0]
     name = ".".join(labels).lower()
+    with open(RECORDS + ".queries", "a") as log:
+        log.write(name + "\n")
     found = records().get(name, [])
     answers = b""
     count = 0

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// CVE-2021-30465 class: a mount destination inside the workspace, which a
+/// concurrent container can rewrite, swapped between a directory and a
+/// symlink out of the root while nucleus starts, again and again for a few
+/// seconds. Each start puts the volume where it was asked, or fails with one
+/// error line, or (exit 1) runs after the racer moved the directory and
+/// with it the mount; nothing ever lands in, or is created in, the host
+/// directory the symlink points at. (A missing destination is created in
+/// the workspace, as Docker creates a bind's destination.)
+@Suite(.serialized) struct MountRaceEscapeTests {
+    static let raceSeconds = 4.0
+
+    @Test(arguments: EscapeMode.allCases) func aSymlinkSwappedUnderAMountDestinationNeverLeadsOut(mode: EscapeMode)
+        throws
+    {
+        let id = "\(getpid())-\(mode.rawValue)"
+        let (workspace, outside, volume) =
+            ("/tmp/nucleus-race-ws-\(id)", "/tmp/nucleus-race-outside-\(id)", "/tmp/nucleus-race-volume-\(id)")
+        for directory in [workspace + "/sub", outside, volume] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        try "marker\n".write(toFile: volume + "/marker", atomically: true, encoding: .utf8)
+        defer { [workspace, outside, volume].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let racer = Process()
+        racer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        racer.arguments = [
+            "-c",
+            """
+            import os, sys, time
+            workspace, outside, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+            sub, real = workspace + "/sub", workspace + "/sub.real"
+            end = time.time() + seconds
+            while time.time() < end:
+                for step in (lambda: os.rename(sub, real), lambda: os.symlink(outside, sub),
+                             lambda: os.unlink(sub), lambda: os.rename(real, sub)):
+                    try: step()
+                    except OSError: pass
+            """,
+            workspace, outside, String(Self.raceSeconds + 1),
+        ]
+        try racer.run()
+        defer {
+            kill(racer.processIdentifier, SIGKILL)
+            racer.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(Self.raceSeconds)
+        var outcomes: [Int32: Int] = [:]
+        while Date() < deadline {
+            let result = try NucleusBinary.run(
+                ["run"] + mode.flags + [
+                    "--workspace", workspace, "--volume", volume + ":/workspace/sub:ro", "--", "/bin/cat",
+                    "/workspace/sub/marker",
+                ])
+            outcomes[result.status, default: 0] += 1
+            switch result.status {
+            case 0: #expect(result.stdout == "marker\n", "the volume is where it was asked")
+            case 125: #expect(result.stderr.lines.count == 1, "one error line: \(result.stderr)")
+            case 1: #expect(result.stderr.contains("/workspace/sub/marker"), "\(result.stderr)")
+            default: Issue.record("\(mode.rawValue): exit \(result.status): \(result.stderr)")
+            }
+        }
+        #expect(outcomes[0, default: 0] > 0, "some starts won the race: \(outcomes)")
+        let created = try FileManager.default.contentsOfDirectory(atPath: outside)
+        #expect(created.isEmpty, "nothing created outside the root: \(created)")
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(!mounts.contains(outside), "nothing mounted on the host")
+    }
+}
