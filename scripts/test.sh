@@ -27,5 +27,7 @@ fi
 
 scripts/build-release.sh
 NUCLEUS_BINARY="$PWD/.build/release/nucleus" swift test
+# Random faults over 100 sandboxes, then the host must be exactly as before.
+python3 tests/soak/soak.py --runs 100 .build/release/nucleus
 # This host's cgroups are hybrid (v1): the v2 back-end is proven in a QEMU guest.
 tests/vm/run.sh .build/release/nucleus

@@ -1,18 +1,26 @@
 import ArgumentParser
+import NucleusLifecycle
 import NucleusNetwork
+import NucleusPlan
 
-/// `nucleus gc`: undo what killed nucleus processes left in this network
-/// namespace (address leases, veths, published-port mappings). Every bridge
-/// start does the same on its way; this is for hosts that want it now.
+/// `nucleus gc`: undo what killed nucleus processes left: address leases,
+/// veths and published-port mappings in this network namespace, and cgroups
+/// below nucleus's own. Starts do the same on their way (a bridge start its
+/// network's, a start with a cgroup its parents'); this is for hosts that
+/// want it now.
 struct GCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "gc", abstract: "Reclaim the network leases, veths and port mappings of dead containers.")
+        commandName: "gc",
+        abstract: "Reclaim the network leases, veths, port mappings and cgroups of dead containers.")
 
     func run() throws {
         let home = try NetworkNamespace()
         let store = try AddressLeases(directory: AddressLeases.directory(for: home))
         let before = store.all().count
         let live = BridgeAttachment.reclaim(store, route: try? RouteSocket())
-        print("reclaimed \(before - live.count) lease(s); \(live.count) container(s) still running")
+        let cgroups = StaleCgroups.sweep(layout: LiveHost().cgroupLayout)
+        print(
+            "reclaimed \(before - live.count) lease(s) and \(cgroups) cgroup(s); \(live.count) bridge container(s) still running"
+        )
     }
 }

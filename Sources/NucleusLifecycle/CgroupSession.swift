@@ -104,10 +104,19 @@ final class CgroupSession {
 }
 
 /// Leftovers of a nucleus that was killed before it could clean up: children
-/// named after a pid that no longer exists.
-enum StaleCgroups {
-    static func sweep(_ parent: String) {
-        guard let stream = opendir(parent) else { return }
+/// named after a pid that no longer exists. Every start that creates a
+/// cgroup sweeps its parents; `nucleus gc` sweeps them all.
+public enum StaleCgroups {
+    /// Every hierarchy's parent in `layout`; returns how many were removed.
+    @discardableResult
+    public static func sweep(layout: CgroupLayout) -> Int {
+        let parents = Set([layout.unifiedDirectory].compactMap { $0 } + layout.legacyDirectories.values)
+        return parents.sorted().reduce(0) { $0 + sweep($1) }
+    }
+
+    @discardableResult
+    static func sweep(_ parent: String) -> Int {
+        guard let stream = opendir(parent) else { return 0 }
         var stale: [String] = []
         while let record = readdir(stream) {
             let name = directoryEntryName(record)
@@ -118,5 +127,6 @@ enum StaleCgroups {
         closedir(stream)
         let version: CgroupPlan.Version = access(parent + "/cgroup.controllers", F_OK) == 0 ? .v2 : .v1
         for name in stale { CgroupFiles.killAndRemove(parent + "/" + name, version: version) }
+        return stale.count
     }
 }

@@ -149,6 +149,23 @@ import Testing
         #expect(Self.cgroups() == before)
     }
 
+    /// `nucleus gc` sweeps a killed nucleus's cgroups without waiting for a start.
+    @Test func gcRemovesTheCgroupsOfAKilledNucleus() throws {
+        let before = Self.cgroups()
+        let running = try NucleusBinary.start([
+            "run", "--memory", "64M", "--pids", "16", "--", "/bin/sh", "-c", "echo ready; exec sleep 30",
+        ])
+        #expect(running.stdout.fileHandleForReading.availableLine() == "ready")
+        kill(running.process.processIdentifier, SIGKILL)
+        running.process.waitUntilExit()
+        usleep(100_000)
+        #expect(Self.cgroups().count > before.count, "left behind by the kill")
+        let gc = try NucleusBinary.run(["gc"])
+        #expect(gc.status == 0, "\(gc.stderr)")
+        #expect(gc.stdout.contains("cgroup(s)"), "\(gc.stdout)")
+        #expect(Self.cgroups() == before)
+    }
+
     @Test func twoHundredRunsLeaveTheCgroupTreeAsItWas() throws {
         let before = Self.cgroups()
         for _ in 0..<200 {
