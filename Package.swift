@@ -7,7 +7,8 @@ let package = Package(
     name: "nucleus",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "nucleus", targets: ["NucleusCLI"])
+        .executable(name: "nucleus", targets: ["NucleusCLI"]),
+        .executable(name: "nucleus-fuzz", targets: ["NucleusFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -50,6 +51,11 @@ let package = Package(
                 "NucleusResources", "NucleusNetwork",
             ],
             swiftSettings: strict),
+        // Operator documents: a whole request as TOML or JSON, the environment as JSON.
+        .target(
+            name: "NucleusDocuments",
+            dependencies: ["NucleusModel", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict),
         // Applying a plan: spawn, supervise, forward signals, report.
         .target(
             name: "NucleusLifecycle",
@@ -63,11 +69,21 @@ let package = Package(
         .executableTarget(
             name: "NucleusCLI",
             dependencies: [
-                "NucleusModel", "NucleusPlan", "NucleusLifecycle", "NucleusNetwork",
+                "NucleusModel", "NucleusPlan", "NucleusLifecycle", "NucleusNetwork", "NucleusDocuments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
+            swiftSettings: strict),
+        // Every parser of untrusted or operator input, for libFuzzer
+        // (scripts/fuzz.sh builds it with -sanitize=fuzzer -DFUZZING) and,
+        // built plainly, a replayer of the committed corpus.
+        .executableTarget(
+            name: "NucleusFuzz",
+            dependencies: [
+                "NucleusModel", "NucleusSecurity", "NucleusResources", "NucleusNetwork", "NucleusDocuments",
+                "NucleusLifecycle",
+            ],
+            path: "Fuzz/Sources",
             swiftSettings: strict),
         .testTarget(
             name: "NucleusPlanTests",

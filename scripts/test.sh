@@ -29,5 +29,7 @@ scripts/build-release.sh
 NUCLEUS_BINARY="$PWD/.build/release/nucleus" swift test
 # Random faults over 100 sandboxes, then the host must be exactly as before.
 python3 tests/soak/soak.py --runs 100 .build/release/nucleus
+# Every parser under libFuzzer, 30 s each, from the committed corpus.
+scripts/fuzz.sh 30
 # This host's cgroups are hybrid (v1): the v2 back-end is proven in a QEMU guest.
 tests/vm/run.sh .build/release/nucleus

@@ -1,3 +1,4 @@
+import NucleusDocuments
 import NucleusModel
 import NucleusPlan
 

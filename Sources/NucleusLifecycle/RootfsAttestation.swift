@@ -36,15 +36,7 @@ public enum RootfsAttestation {
                 "--verify-rootfs-attestation: \(root) has no readable \(manifestName)", syscall: error.syscall,
                 errno: error.errno)
         }
-        var expected: [String: Line] = [:]
-        for (number, row) in text.split(separator: "\n").enumerated() {
-            let fields = row.split(separator: " ", maxSplits: 2).map(String.init)
-            guard fields.count == 3, fields[0].count == 64 else {
-                throw .invalid(
-                    "--verify-rootfs-attestation: \(manifestPath) line \(number + 1) is not \"<sha256> <mode> <path>\"")
-            }
-            expected[fields[2]] = Line(digest: fields[0], mode: fields[1], path: fields[2])
-        }
+        var expected = try entries(ofManifest: text, path: manifestPath)
         let actual = try lines(of: root)
         for line in actual {
             guard let wanted = expected.removeValue(forKey: line.path) else {
@@ -58,10 +50,24 @@ public enum RootfsAttestation {
         if let missing = expected.keys.sorted().first { throw failure(root, missing, "is missing") }
     }
 
-    struct Line {
-        var digest: String
-        var mode: String
-        var path: String
+    /// A manifest's lines by path; refuses the first malformed line.
+    public static func entries(ofManifest text: String, path: String) throws(NucleusError) -> [String: Line] {
+        var expected: [String: Line] = [:]
+        for (number, row) in text.split(separator: "\n").enumerated() {
+            let fields = row.split(separator: " ", maxSplits: 2).map(String.init)
+            guard fields.count == 3, fields[0].count == 64 else {
+                throw .invalid(
+                    "--verify-rootfs-attestation: \(path) line \(number + 1) is not \"<sha256> <mode> <path>\"")
+            }
+            expected[fields[2]] = Line(digest: fields[0], mode: fields[1], path: fields[2])
+        }
+        return expected
+    }
+
+    public struct Line: Sendable {
+        public var digest: String
+        public var mode: String
+        public var path: String
     }
 
     static func failure(_ root: String, _ path: String, _ problem: String) -> NucleusError {

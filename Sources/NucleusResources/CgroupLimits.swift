@@ -81,18 +81,18 @@ struct CgroupLimits {
 }
 
 /// `--io-limit "MAJ:MIN riops=N wiops=N rbps=N wbps=N"`.
-struct IOLimit: Equatable {
+public struct IOLimit: Equatable {
     var device: String
     var values: [(key: String, value: UInt64)]
 
     static let keys = ["riops", "wiops", "rbps", "wbps"]
 
-    static func == (left: IOLimit, right: IOLimit) -> Bool {
+    public static func == (left: IOLimit, right: IOLimit) -> Bool {
         left.device == right.device && left.values.map(\.key) == right.values.map(\.key)
             && left.values.map(\.value) == right.values.map(\.value)
     }
 
-    init(parsing text: String) throws(NucleusError) {
+    public init(parsing text: String) throws(NucleusError) {
         let words = text.split(separator: " ").map(String.init)
         let bad = NucleusError.invalid("--io-limit \"\(text)\": expected \"MAJ:MIN riops=N wiops=N rbps=N wbps=N\"")
         guard let device = words.first, words.count >= 2 else { throw bad }

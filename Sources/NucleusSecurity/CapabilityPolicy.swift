@@ -27,7 +27,7 @@ public enum CapabilityPolicy {
 
     static func list(_ names: [String]) -> String { names.isEmpty ? "none" : names.joined(separator: " ") }
 
-    static func parse(_ bytes: [UInt8], origin: String) throws(NucleusError) -> CapabilitySets {
+    public static func parse(_ bytes: [UInt8], origin: String) throws(NucleusError) -> CapabilitySets {
         let sections = ["bounding", "inheritable", "ambient", "effective"]
         let document = try PolicyTOML(bytes, origin: origin, allowedKeys: Set(sections))
         var found: [String: [String]] = [:]

@@ -70,7 +70,7 @@ public enum EnvironmentPolicy {
     }
 
     /// `KEY=VALUE`, or `KEY` alone for the caller's value (nil when the caller has none).
-    static func parse(_ text: String, origin: String, caller: (String) -> String?) throws(NucleusError) -> (
+    public static func parse(_ text: String, origin: String, caller: (String) -> String?) throws(NucleusError) -> (
         String, String?
     ) {
         let name: String

@@ -61,7 +61,7 @@ public enum LandlockPlanner {
     }
 
     /// `min_abi`, `[[rules]] path access=[...]`, `[network] bind=[...] connect=[...]`.
-    static func parse(_ bytes: [UInt8], origin: String, abi: Int, description: String) throws(NucleusError)
+    public static func parse(_ bytes: [UInt8], origin: String, abi: Int, description: String) throws(NucleusError)
         -> LandlockPolicy
     {
         let document = try PolicyTOML(bytes, origin: origin, allowedKeys: ["min_abi", "rules", "network"])

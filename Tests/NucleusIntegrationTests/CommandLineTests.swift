@@ -70,6 +70,8 @@ import Testing
 
     @Test(arguments: [
         ("command = [\n", "malformed TOML"),
+        // Found by the config fuzz target: toml++'s debug assertion aborted (exit 134).
+        ("[\n", "malformed TOML"),
         ("bogus_key = 1\ncommand = [\"/bin/true\"]\n", "bogus-key"),
         ("name = 3.5\ncommand = \"/bin/true\"\n", "command must be an array"),
     ])

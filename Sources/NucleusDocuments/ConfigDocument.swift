@@ -6,15 +6,15 @@ import TOMLKit
 /// snake_case, plus `command = [...]`. It becomes an argument list for the
 /// very same `SandboxOptions` parser, so the two ways in accept exactly the
 /// same settings and refuse the same mistakes.
-struct ConfigDocument {
-    enum Value: Decodable, Equatable {
+public struct ConfigDocument {
+    public enum Value: Decodable, Equatable {
         case string(String)
         case integer(Int64)
         case number(Double)
         case boolean(Bool)
         case list([Value])
 
-        init(from decoder: any Decoder) throws {
+        public init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let value = try? container.decode(Bool.self) {
                 self = .boolean(value)
@@ -33,11 +33,11 @@ struct ConfigDocument {
         }
     }
 
-    let origin: String
-    let entries: [String: Value]
+    public let origin: String
+    public let entries: [String: Value]
 
     /// Parses TOML or JSON: `.json`/`.toml` names decide, otherwise a leading `{` means JSON.
-    init(text: String, origin: String) throws(NucleusError) {
+    public init(text: String, origin: String) throws(NucleusError) {
         self.origin = origin
         let trimmed = text.drop { $0.isWhitespace }
         let isJSON = origin.hasSuffix(".json") || (!origin.hasSuffix(".toml") && trimmed.hasPrefix("{"))
@@ -45,7 +45,7 @@ struct ConfigDocument {
     }
 
     /// The equivalent command line for `SandboxOptions` (`command` goes after `--`).
-    func arguments() throws(NucleusError) -> [String] {
+    public func arguments() throws(NucleusError) -> [String] {
         var arguments: [String] = []
         var command: [String] = []
         for key in entries.keys.sorted() {

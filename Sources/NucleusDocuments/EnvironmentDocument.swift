@@ -4,8 +4,8 @@ import NucleusModel
 /// `--env-fd`: variables as a JSON object (`{"KEY": "value"}`) or array
 /// (`["KEY=value"]`), read from a descriptor so their values never appear in
 /// nucleus's argv, and never in its plan output.
-enum EnvironmentDocument {
-    static func assignments(from text: String, origin: String) throws(NucleusError) -> [String] {
+public enum EnvironmentDocument {
+    public static func assignments(from text: String, origin: String) throws(NucleusError) -> [String] {
         let data = Data(text.utf8)
         if let object = try? JSONDecoder().decode([String: String].self, from: data) {
             return object.keys.sorted().map { $0 + "=" + object[$0]! }
