@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // The fork/exec edge and the raw syscalls Swift cannot call safely.
@@ -89,7 +90,8 @@ let package = Package(
             name: "NucleusPlanTests",
             dependencies: [
                 "NucleusModel", "NucleusPlan", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity",
-                "NucleusResources", "NucleusNetwork",
+                "NucleusResources", "NucleusNetwork", "NucleusDocuments",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(
             name: "NucleusIntegrationTests",
