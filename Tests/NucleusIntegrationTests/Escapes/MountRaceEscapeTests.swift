@@ -23,23 +23,7 @@ import Testing
         }
         try "marker\n".write(toFile: volume + "/marker", atomically: true, encoding: .utf8)
         defer { [workspace, outside, volume].forEach { try? FileManager.default.removeItem(atPath: $0) } }
-        let racer = Process()
-        racer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        racer.arguments = [
-            "-c",
-            """
-            import os, sys, time
-            workspace, outside, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-            sub, real = workspace + "/sub", workspace + "/sub.real"
-            end = time.time() + seconds
-            while time.time() < end:
-                for step in (lambda: os.rename(sub, real), lambda: os.symlink(outside, sub),
-                             lambda: os.unlink(sub), lambda: os.rename(real, sub)):
-                    try: step()
-                    except OSError: pass
-            """,
-            workspace, outside, String(Self.raceSeconds + 1),
-        ]
+        let racer = Self.racer(swapping: workspace + "/sub", with: outside)
         try racer.run()
         defer {
             kill(racer.processIdentifier, SIGKILL)
@@ -66,5 +50,60 @@ import Testing
         #expect(created.isEmpty, "nothing created outside the root: \(created)")
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mounts.contains(outside), "nothing mounted on the host")
+    }
+
+    /// The same race on a `--context` tree, whose host directory a
+    /// concurrent writer may change while nucleus copies it: the copy never
+    /// follows the swapped-in symlink, so the host directory's secret never
+    /// shows up inside.
+    @Test(arguments: EscapeMode.allCases) func aSymlinkSwappedInsideTheContextIsNeverFollowed(mode: EscapeMode) throws {
+        let id = "\(getpid())-\(mode.rawValue)"
+        let (context, outside) = ("/tmp/nucleus-race-context-\(id)", "/tmp/nucleus-race-secret-\(id)")
+        for directory in [context + "/sub", outside] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        try "public\n".write(toFile: context + "/sub/file", atomically: true, encoding: .utf8)
+        try "host-secret\n".write(toFile: outside + "/file", atomically: true, encoding: .utf8)
+        defer { [context, outside].forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        let racer = Self.racer(swapping: context + "/sub", with: outside)
+        try racer.run()
+        defer {
+            kill(racer.processIdentifier, SIGKILL)
+            racer.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(Self.raceSeconds)
+        var started = 0
+        while Date() < deadline {
+            let result = try NucleusBinary.run(
+                ["run"] + mode.flags + [
+                    "--context", context, "--", "/bin/sh", "-c", "cat /context/sub/file 2>/dev/null; true",
+                ])
+            #expect(!result.stdout.contains("host-secret"), "\(mode.rawValue): the symlink was followed")
+            #expect(result.status == 0 || (result.status == 125 && result.stderr.lines.count == 1), "\(result.stderr)")
+            if result.status == 0 { started += 1 }
+        }
+        #expect(started > 0)
+    }
+
+    /// Swaps `path` between its directory and a symlink to `target`, as fast as it can.
+    static func racer(swapping path: String, with target: String) -> Process {
+        let racer = Process()
+        racer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        racer.arguments = [
+            "-c",
+            """
+            import os, sys, time
+            path, target, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+            real = path + ".real"
+            end = time.time() + seconds
+            while time.time() < end:
+                for step in (lambda: os.rename(path, real), lambda: os.symlink(target, path),
+                             lambda: os.unlink(path), lambda: os.rename(real, path)):
+                    try: step()
+                    except OSError: pass
+            """,
+            path, target, String(raceSeconds + 1),
+        ]
+        return racer
     }
 }
