@@ -90,7 +90,7 @@ let package = Package(
             name: "NucleusPlanTests",
             dependencies: [
                 "NucleusModel", "NucleusPlan", "NucleusIsolation", "NucleusFilesystem", "NucleusSecurity",
-                "NucleusResources", "NucleusNetwork", "NucleusDocuments",
+                "NucleusResources", "NucleusNetwork", "NucleusDocuments", "NucleusLifecycle",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
         .testTarget(

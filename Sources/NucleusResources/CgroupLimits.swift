@@ -82,8 +82,8 @@ struct CgroupLimits {
 
 /// `--io-limit "MAJ:MIN riops=N wiops=N rbps=N wbps=N"`.
 public struct IOLimit: Equatable {
-    var device: String
-    var values: [(key: String, value: UInt64)]
+    public var device: String
+    public var values: [(key: String, value: UInt64)]
 
     static let keys = ["riops", "wiops", "rbps", "wbps"]
 

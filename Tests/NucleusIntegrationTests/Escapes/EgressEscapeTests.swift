@@ -2,10 +2,8 @@ import Foundation
 import Testing
 
 /// Ways around a deny-by-default egress policy in bridge mode, all inside
-/// the test's own network namespaces. Covered elsewhere: the metadata and
-/// host addresses (`NetworkTests.metadataAndHostAddressesStayBlockedUnderAnAllowAll`),
-/// rewriting the rules (`.theWorkloadCannotChangeItsEgressRules`), IPv6 under
-/// an IPv4-only policy (`.ipv6ReachesOutThroughTheBridgeAndObeysTheEgressRules`).
+/// the test's own network namespaces. IPv6 under an IPv4-only policy is
+/// `NetworkTests.ipv6ReachesOutThroughTheBridgeAndObeysTheEgressRules`.
 @Suite(.serialized) struct EgressEscapeTests {
     static func policy(_ mode: EscapeMode) -> [String] {
         mode.flags + [
@@ -44,5 +42,22 @@ import Testing
                 "open-write:/etc/resolv.conf=\(Errno.erofs)", "socket-raw=1", "socket-packet=1",
                 "socket-netlink-audit=1", "unshare-net=1",
             ], "\(mode.rawValue): \(result.stderr)")
+    }
+
+    /// Under an allow-everything policy the cloud metadata address, the
+    /// host's own address and the bridge gateway stay rejected, and the
+    /// workload cannot flush the rules that say so.
+    @Test(arguments: EscapeMode.allCases) func metadataHostAndRulesStayOutOfReach(mode: EscapeMode) throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        let result = try world.nucleus(
+            ["run", "--network", "bridge", "--volume", NetworkWorld.fixtures + ":/fixtures:ro"] + mode.flags + [
+                "--dns", NetworkWorld.resolver, "--egress-allow", "0.0.0.0/0", "--", "/bin/sh", "-c",
+                "/usr/sbin/nft flush ruleset 2>/dev/null; echo nft=$?; exec /usr/bin/python3 /fixtures/netclient.py connect 169.254.169.254 80 connect \(NetworkWorld.hostAddress) 22 connect 10.88.0.1 22 connect 203.0.113.12 80",
+            ])
+        #expect(result.stdout.lines.first.map { $0 != "nft=0" } == true, "the flush fails: \(result.stdout)")
+        #expect(
+            Array(result.stdout.lines.dropFirst()) == ["refused", "refused", "refused", "ok hello from 203.0.113.12"],
+            "\(mode.rawValue): \(result.stdout) \(result.stderr)")
     }
 }
