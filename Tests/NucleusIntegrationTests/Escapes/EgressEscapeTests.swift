@@ -2,8 +2,7 @@ import Foundation
 import Testing
 
 /// Ways around a deny-by-default egress policy in bridge mode, all inside
-/// the test's own network namespaces. IPv6 under an IPv4-only policy is
-/// `NetworkTests.ipv6ReachesOutThroughTheBridgeAndObeysTheEgressRules`.
+/// the test's own network namespaces.
 @Suite(.serialized) struct EgressEscapeTests {
     static func policy(_ mode: EscapeMode) -> [String] {
         mode.flags + [
@@ -59,5 +58,16 @@ import Testing
         #expect(
             Array(result.stdout.lines.dropFirst()) == ["refused", "refused", "refused", "ok hello from 203.0.113.12"],
             "\(mode.rawValue): \(result.stdout) \(result.stderr)")
+    }
+
+    /// A dual-stack container under an IPv4-only policy: IPv6 is no way out.
+    @Test(arguments: EscapeMode.allCases) func ipv6IsNoWayAroundAnIPv4Policy(mode: EscapeMode) throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        #expect(try world.inHost("/usr/sbin/sysctl", ["-qw", "net.ipv6.conf.all.forwarding=1"]).status == 0)
+        let run = try world.probe(
+            ["connect", NetworkWorld.servers6[0], "80", "connect", "203.0.113.10", "80"],
+            flags: mode.flags + ["--ipv6", "--dns", NetworkWorld.resolver, "--egress-allow", "203.0.113.0/24"])
+        #expect(run.stdout.lines == ["refused", "ok hello from 203.0.113.10"], "\(mode.rawValue): \(run.stderr)")
     }
 }
