@@ -4,14 +4,14 @@ import NucleusNetwork
 import NucleusPlan
 
 /// `nucleus gc`: undo what killed nucleus processes left: address leases,
-/// veths and published-port mappings in this network namespace, and cgroups
-/// below nucleus's own. Starts do the same on their way (a bridge start its
+/// veths and published-port mappings in this network namespace, cgroups
+/// below nucleus's own, and copy-in-out staging copies. Starts do the same on their way (a bridge start its
 /// network's, a start with a cgroup its parents'); this is for hosts that
 /// want it now.
 struct GCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
-        abstract: "Reclaim the network leases, veths, port mappings and cgroups of dead containers.")
+        abstract: "Reclaim the network leases, veths, port mappings, cgroups and staging copies of dead containers.")
 
     func run() throws {
         let home = try NetworkNamespace()
@@ -19,8 +19,9 @@ struct GCCommand: ParsableCommand {
         let before = store.all().count
         let live = BridgeAttachment.reclaim(store, route: try? RouteSocket())
         let cgroups = StaleCgroups.sweep(layout: LiveHost().cgroupLayout)
+        let staging = StaleStaging.sweep()
         print(
-            "reclaimed \(before - live.count) lease(s) and \(cgroups) cgroup(s); \(live.count) bridge container(s) still running"
+            "reclaimed \(before - live.count) lease(s), \(cgroups) cgroup(s) and \(staging) workspace staging copy(ies); \(live.count) bridge container(s) still running"
         )
     }
 }

@@ -7,11 +7,17 @@ import NucleusModel
     import Musl
 #endif
 
-/// A copy-in-out workspace's private copy: `/var/tmp/nucleus-staging-XXXXXX`
-/// (0700, root's) holding `workspace/`, a copy of the source owned by its
-/// owner. The manifest (the source as it was copied) is what the sync
-/// compares against, both the staged tree and the host.
+/// A copy-in-out workspace's private copy:
+/// `/var/tmp/nucleus-staging-<pid>-XXXXXX` (0700, root's) holding
+/// `workspace/`, a copy of the source owned by its owner. The manifest (the
+/// source as it was copied) is what the sync compares against, both the
+/// staged tree and the host. The pid names the nucleus that owns it: a
+/// killed run's copy (its changes land all or none: none) is swept by the
+/// next copy-in-out start and by `nucleus gc`; a copy kept after a failed
+/// sync carries a `KEPT` marker and is left for its owner.
 final class WorkspaceStaging {
+    static let keptMarker = "KEPT"
+
     let staged: StagedWorkspace
     let directory: String
     let manifest: TreeListing
@@ -22,7 +28,8 @@ final class WorkspaceStaging {
 
     init(_ staged: StagedWorkspace) throws(NucleusError) {
         self.staged = staged
-        var template = Array((WorkspaceStagingArea.prefix + "XXXXXX").utf8CString)
+        StaleStaging.sweep()
+        var template = Array((WorkspaceStagingArea.prefix + "\(getpid())-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw NucleusError(
                 "stage the workspace", syscall: "mkdtemp", path: WorkspaceStagingArea.prefix + "XXXXXX", errno: errno)
@@ -57,7 +64,31 @@ final class WorkspaceStaging {
 
     /// Removes the staging directory unless a failed sync must keep it.
     func discard() {
-        guard !keep else { return }
+        guard !keep else {
+            let marker = open(directory + "/" + Self.keptMarker, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            if marker >= 0 { close(marker) }
+            return
+        }
         try? TreeRemoval.remove(path: directory)
+    }
+}
+
+/// Staging copies of nucleus processes that no longer exist and whose sync
+/// did not fail: leftovers of a killed run.
+public enum StaleStaging {
+    @discardableResult
+    public static func sweep() -> Int {
+        let base = WorkspaceStagingArea.directory
+        var removed = 0
+        for entry in directoryNames(at: base) where entry.hasPrefix(WorkspaceStagingArea.namePrefix) {
+            let fields = entry.dropFirst(WorkspaceStagingArea.namePrefix.count).split(separator: "-")
+            guard fields.count == 2, let pid = pid_t(fields[0]), pid != getpid(),
+                kill(pid, 0) != 0 && errno == ESRCH
+            else { continue }
+            let path = base + "/" + entry
+            guard access(path + "/" + WorkspaceStaging.keptMarker, F_OK) != 0 else { continue }
+            if (try? TreeRemoval.remove(path: path)) != nil { removed += 1 }
+        }
+        return removed
     }
 }

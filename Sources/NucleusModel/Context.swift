@@ -62,5 +62,7 @@ public struct StagedWorkspace: Sendable, Equatable, Codable {
 /// Where copy-in-out workspaces are staged: a 0700 root-only directory per
 /// run, removed after a successful sync and kept (and named) after a failed one.
 public enum WorkspaceStagingArea {
-    public static let prefix = "/var/tmp/nucleus-staging-"
+    public static let directory = "/var/tmp"
+    public static let namePrefix = "nucleus-staging-"
+    public static let prefix = directory + "/" + namePrefix
 }

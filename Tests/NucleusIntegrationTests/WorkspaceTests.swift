@@ -191,6 +191,26 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: String(kept.dropLast("/workspace".count))) }
         #expect(try String(contentsOfFile: kept + "/a", encoding: .utf8) == "changed\n")
         #expect(FileManager.default.fileExists(atPath: kept + "/b"))
+        #expect(try NucleusBinary.run(["gc"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: kept + "/b"), "gc leaves a copy kept after a failed sync")
+    }
+
+    /// A SIGKILLed nucleus cannot sync: its changes land all or none, so
+    /// none, and its staging copy goes with the next copy-in-out start or
+    /// `nucleus gc`.
+    @Test func aKilledRunsStagingCopyIsReclaimed() throws {
+        let repo = try WorkspaceTests.repository("cio-killed")
+        defer { try? FileManager.default.removeItem(at: repo) }
+        let before = Self.stagingDirectories()
+        let running = try NucleusBinary.start(
+            ["run", "--workspace", repo.path] + Self.flags + ["--", "/bin/sh", "-c", "echo ready; exec sleep 30"])
+        #expect(running.stdout.fileHandleForReading.availableLine() == "ready")
+        kill(running.process.processIdentifier, SIGKILL)
+        running.process.waitUntilExit()
+        #expect(Self.stagingDirectories().count == before.count + 1, "left by the kill")
+        let gc = try NucleusBinary.run(["gc"])
+        #expect(gc.stdout.contains("1 workspace staging copy"), "\(gc.stdout)")
+        #expect(Self.stagingDirectories() == before)
     }
 
     @Test func aHostChangeDuringTheRunRefusesTheSync() throws {

@@ -8,7 +8,7 @@ Every run happens in a private network namespace the script creates (bridge
 runs included), so the machine's real network is never touched. Faults, one
 per run, chosen at random: none, a wrong policy hash, a forbidden flag mix,
 nucleus SIGKILLed during setup or while the workload runs (with and without
-a bridge), a workload OOM kill, a workload that SIGKILLs itself, an
+a bridge, with a copy-in-out workspace), a workload OOM kill, a workload that SIGKILLs itself, an
 injected setup failure, and two concurrent runs with the same --name.
 
 Afterwards (and after `nucleus gc` and one ordinary bridge run, which reclaim
@@ -121,6 +121,13 @@ def killed_with_bridge(soak):
     soak.kill_after(["--network", "bridge", "-p", "18080:80", "--", "/bin/sleep", "5"], soak.rng.uniform(0, 0.3))
 
 
+def killed_with_copied_workspace(soak):
+    workspace = os.path.join(soak.workdir, "workspace")
+    os.makedirs(workspace, exist_ok=True)
+    arguments = ["--workspace", workspace, "--workspace-mode", "copy-in-out", "--", "/bin/sleep", "5"]
+    soak.kill_after(arguments, soak.rng.uniform(0, 0.3))
+
+
 def bridge(soak):
     soak.run(["--network", "bridge", "-p", "18081:80", "--", "/bin/true"], {0})
 
@@ -161,6 +168,7 @@ FAULTS = [
     killed_during_setup,
     killed_while_running,
     killed_with_bridge,
+    killed_with_copied_workspace,
     bridge,
     workload_oom,
     workload_sigkill,
