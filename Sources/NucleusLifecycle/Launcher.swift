@@ -65,7 +65,7 @@ public struct Launcher {
         if let root = plan.attestedRootfs { try RootfsAttestation.verify(root) }
         let trees = try PreparedTrees(plan: plan, tamperWithContext: fault == .contextTamper)
         defer { trees.close() }
-        let started = Self.now()
+        let started = MonotonicClock.now()
         let cgroup = try plan.resources?.cgroup.map { cgroupPlan throws(NucleusError) in
             try CgroupSession(plan: cgroupPlan, minFD: Int32(3 + plan.process.preserveFDs))
         }
@@ -152,7 +152,7 @@ public struct Launcher {
             ending.oomKills = cgroup.oomKills
             ending.stats =
                 StatsReport(
-                    stats: cgroup.stats, wallSeconds: Self.now() - started, oomKills: cgroup.oomKills
+                    stats: cgroup.stats, wallSeconds: MonotonicClock.now() - started, oomKills: cgroup.oomKills
                 ).compactJSON
             ending.cleanupOK = cgroup.destroy()
         }
@@ -173,8 +173,9 @@ extension Launcher {
             notice("out of memory\(limit): the kernel's OOM killer ended a process of the workload")
         }
         if let path = plan.resources?.statsJSON {
-            try StatsReport(stats: cgroup.stats, wallSeconds: Self.now() - started, oomKills: cgroup.oomKills).write(
-                to: path)
+            try StatsReport(stats: cgroup.stats, wallSeconds: MonotonicClock.now() - started, oomKills: cgroup.oomKills)
+                .write(
+                    to: path)
         }
     }
 
@@ -205,7 +206,7 @@ extension Launcher {
         var healthPlan = plan
         healthPlan.process.argv = check.command
         let spec = try LaunchSpec(plan: healthPlan, faultStep: -1, seccompProgram: seccompProgram)
-        let monitor = HealthMonitor(check: check, spec: spec, initPidfd: child.pidfd, now: Self.now())
+        let monitor = HealthMonitor(check: check, spec: spec, initPidfd: child.pidfd, now: MonotonicClock.now())
         let notice = self.notice
         monitor.onChange = { status in
             notice("health: \(status.rawValue)")
@@ -224,7 +225,7 @@ extension Launcher {
         if case .exec(let argv) = readiness { probePlan.process.argv = argv }
         let spec = try LaunchSpec(plan: probePlan, faultStep: -1, seccompProgram: seccompProgram)
         let monitor = ReadinessMonitor(
-            readiness: readiness, spec: spec, initPidfd: child.pidfd, endpoint: endpoint, now: Self.now())
+            readiness: readiness, spec: spec, initPidfd: child.pidfd, endpoint: endpoint, now: MonotonicClock.now())
         let notifySocket = plan.notifySocket
         let logger = self.logger
         monitor.onReady = {
@@ -236,13 +237,6 @@ extension Launcher {
             }
         }
         return monitor
-    }
-
-    /// Monotonic seconds.
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// Trace mode: a socketpair; init gets one end through the spec.

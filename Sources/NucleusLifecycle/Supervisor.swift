@@ -52,27 +52,27 @@ struct Supervisor {
             let networkSlot = fds.count
             fds += network?.pollRequests ?? []
             let due = [killAt, health?.dueAt, readiness?.dueAt].compactMap { $0 }.min()
-            let wait = due.map { Int32(max(0, ($0 - Launcher.now()) * 1000).rounded(.up)) } ?? -1
+            let wait = due.map { Int32(max(0, ($0 - MonotonicClock.now()) * 1000).rounded(.up)) } ?? -1
             let ready = poll(&fds, nfds_t(fds.count), wait)
             if let health {
                 let slotUsed = health.pollFD >= 0
                 if slotUsed, fds.count > healthSlot, fds[healthSlot].revents != 0 {
-                    health.checkEnded(now: Launcher.now())
+                    health.checkEnded(now: MonotonicClock.now())
                 }
-                health.tick(now: Launcher.now())
+                health.tick(now: MonotonicClock.now())
             }
             if let readiness {
                 if readiness.pollFD >= 0, fds.count > readinessSlot, fds[readinessSlot].revents != 0 {
-                    readiness.probeEnded(now: Launcher.now())
+                    readiness.probeEnded(now: MonotonicClock.now())
                 }
-                readiness.tick(now: Launcher.now())
+                readiness.tick(now: MonotonicClock.now())
             }
             if let network, ready > 0 {
                 for slot in networkSlot..<fds.count where fds[slot].revents != 0 {
-                    network.handle(fds[slot].fd, revents: fds[slot].revents, now: Launcher.now())
+                    network.handle(fds[slot].fd, revents: fds[slot].revents, now: MonotonicClock.now())
                 }
             }
-            if ready == 0, let deadline = killAt, Launcher.now() >= deadline {
+            if ready == 0, let deadline = killAt, MonotonicClock.now() >= deadline {
                 logger.warning("the workload outlived --stop-timeout \(stopTimeout) s after SIGTERM: killing it")
                 child.kill()
                 killAt = nil
@@ -92,7 +92,7 @@ struct Supervisor {
             if fds[1].revents != 0, let signal = forwardPendingSignal(), signal == SIGTERM || signal == SIGINT,
                 killAt == nil
             {
-                killAt = Launcher.now() + stopTimeout
+                killAt = MonotonicClock.now() + stopTimeout
             }
             if fds[2].revents != 0 { break }
         }

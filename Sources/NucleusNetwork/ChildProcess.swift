@@ -47,6 +47,21 @@ enum ChildProcess {
 
     static let path = "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
+    typealias Pipe = (read: Int32, write: Int32)
+
+    /// Two close-on-exec pipes to talk to a helper, or neither.
+    static func pipes(for helper: String) throws(NucleusError) -> (Pipe, Pipe) {
+        var first: [Int32] = [-1, -1]
+        var second: [Int32] = [-1, -1]
+        var rc = nucleus_pipe_cloexec(&first)
+        if rc == 0 {
+            rc = nucleus_pipe_cloexec(&second)
+            if rc != 0 { first.forEach { close($0) } }
+        }
+        guard rc == 0 else { throw NucleusError("start \(helper)", syscall: "pipe2", errno: -rc) }
+        return ((first[0], first[1]), (second[0], second[1]))
+    }
+
     private static func spawnPlaced(_ argv: [String], descriptors: [Int32: Int32]) -> Result<pid_t, NucleusError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -31,8 +31,6 @@ final class DNSStreamRelay {
 
     static let idleTimeout = 10.0
     static let maximumClients = 32
-    /// DNS over TCP frames each message with a 2-byte length: 65535 at most.
-    static let maximumMessage = 65_535
 
     let listenFD: Int32
     private var clients: [Int32: Client] = [:]

@@ -41,23 +41,24 @@ public final class NetworkHelper {
             throw NucleusError("open the container's user namespace", syscall: "open", path: userPath, errno: errno)
         }
         defer { close(user) }
-        let planPipe = try pipe(), reportPipe = try pipe()
-        defer { [planPipe.0, reportPipe.1].forEach { close($0) } }
-        let descriptors = [planFD: planPipe.0, reportFD: reportPipe.1, 2: 2, userFD: user, netFD: container.fd]
+        let (planPipe, reportPipe) = try ChildProcess.pipes(for: "the rootless network helper")
+        defer { [planPipe.read, reportPipe.write].forEach { close($0) } }
+        let descriptors = [planFD: planPipe.read, reportFD: reportPipe.write, 2: 2, userFD: user, netFD: container.fd]
         let pid: pid_t
         switch ChildProcess.spawn(["/proc/self/exe", command], descriptors: descriptors) {
         case .success(let spawned): pid = spawned
         case .failure(let error):
-            [planPipe.1, reportPipe.0].forEach { close($0) }
+            [planPipe.write, reportPipe.read].forEach { close($0) }
             throw error
         }
-        let helper = NetworkHelper(pid: pid, control: planPipe.1)
-        defer { close(reportPipe.0) }
-        guard let encoded = try? JSONEncoder().encode(plan), writeAll(Array(encoded) + [0x0A], to: planPipe.1) else {
+        let helper = NetworkHelper(pid: pid, control: planPipe.write)
+        defer { close(reportPipe.read) }
+        guard let encoded = try? JSONEncoder().encode(plan), writeAll(Array(encoded) + [0x0A], to: planPipe.write)
+        else {
             helper.stop()
             throw NucleusError("hand the network plan to the rootless network helper")
         }
-        let report = readLine(reportPipe.0)
+        let report = readLine(reportPipe.read)
         guard report == "ready" else {
             helper.stop()
             throw NucleusError(
@@ -126,7 +127,7 @@ public final class NetworkHelper {
                 if let deniedLog, entry.fd == deniedLog.fd {
                     deniedLog.drain()
                 } else {
-                    forwarder?.handle(entry.fd, revents: entry.revents, now: Self.now())
+                    forwarder?.handle(entry.fd, revents: entry.revents, now: MonotonicClock.now())
                 }
             }
         }
@@ -135,19 +136,6 @@ public final class NetworkHelper {
     static func fail(_ error: NucleusError) -> Int32 {
         _ = "error: \(error.description)\n".withCString { write(reportFD, $0, strlen($0)) }
         return 1
-    }
-
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-
-    static func pipe() throws(NucleusError) -> (Int32, Int32) {
-        var fds: [Int32] = [-1, -1]
-        let rc = nucleus_pipe_cloexec(&fds)
-        guard rc == 0 else { throw NucleusError("create a pipe for the network helper", syscall: "pipe2", errno: -rc) }
-        return (fds[0], fds[1])
     }
 
     static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {

@@ -45,37 +45,30 @@ public final class SlirpAttachment {
         try makeDirectories(directory)
         let apiSocket = directory + "/\(getpid()).sock"
         unlink(apiSocket)
-        var ready: [Int32] = [-1, -1]
-        var exit: [Int32] = [-1, -1]
-        let readyRC = nucleus_pipe_cloexec(&ready)
-        guard readyRC == 0 else { throw NucleusError("start slirp4netns", syscall: "pipe2", errno: -readyRC) }
-        let exitRC = nucleus_pipe_cloexec(&exit)
-        guard exitRC == 0 else {
-            ready.forEach { close($0) }
-            throw NucleusError("start slirp4netns", syscall: "pipe2", errno: -exitRC)
-        }
+        let (ready, exit) = try ChildProcess.pipes(for: "slirp4netns")
         var arguments = [
             binary, "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp",
             "--cidr=\(plan.subnet)", "--ready-fd=3", "--exit-fd=4", "--api-socket=\(apiSocket)",
         ]
         if rootless { arguments.append("--userns-path=/proc/\(containerPID)/ns/user") }
         arguments += ["\(containerPID)", plan.interface]
-        let spawned = ChildProcess.spawn(arguments, descriptors: [3: ready[1], 4: exit[0]], privateMounts: !rootless)
-        close(ready[1])
-        close(exit[0])
+        let spawned = ChildProcess.spawn(
+            arguments, descriptors: [3: ready.write, 4: exit.read], privateMounts: !rootless)
+        close(ready.write)
+        close(exit.read)
         guard case .success(let pid) = spawned else {
-            close(ready[0])
-            close(exit[1])
+            close(ready.read)
+            close(exit.write)
             if case .failure(let error) = spawned { throw error }
             throw NucleusError("start slirp4netns")
         }
-        let attachment = SlirpAttachment(plan: plan, pid: pid, exitPipe: exit[1], apiSocket: apiSocket)
+        let attachment = SlirpAttachment(plan: plan, pid: pid, exitPipe: exit.write, apiSocket: apiSocket)
         do throws(NucleusError) {
-            try waitReady(ready[0])
-            close(ready[0])
+            try waitReady(ready.read)
+            close(ready.read)
             for mapping in plan.publish { try attachment.addForward(mapping) }
         } catch {
-            close(ready[0])
+            close(ready.read)
             attachment.detach()
             throw error
         }
