@@ -84,7 +84,12 @@ public final class NetworkSession {
             return log
         }
         let forwarder = try plan.forwarder.map { forwarderPlan throws(NucleusError) in
-            try DNSForwarder(plan: forwarderPlan, container: container, home: home, logger: logger)
+            // Init brings `lo` up too, but concurrently with this: until it is
+            // up, 127.0.0.53 is not an address of the namespace to bind.
+            try container.run(from: home) { () throws(NucleusError) in
+                try RouteSocket().up(1, name: "lo")
+            }
+            return try DNSForwarder(plan: forwarderPlan, container: container, home: home, logger: logger)
         }
         return (deniedLog, forwarder)
     }

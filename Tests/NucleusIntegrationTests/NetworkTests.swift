@@ -144,6 +144,22 @@ import Testing
         #expect(lines.last == "ok hello from 203.0.113.11", "an address learned over TCP is allowed")
     }
 
+    /// Regression: the forwarder binds 127.0.0.53 while init is still at its
+    /// early steps, so it cannot count on init having brought `lo` up (a
+    /// CI run failed with EADDRNOTAVAIL). Skipping init's step makes the
+    /// race's losing order certain.
+    @Test func theForwarderStartsBeforeInitBringsLoopbackUp() throws {
+        let world = try NetworkWorld()
+        defer { world.close() }
+        try world.setRecords(["api.test 60 203.0.113.10"])
+        let run = try world.nucleus(
+            NetworkWorld.clientArguments(
+                ["resolve", "api.test"], flags: ["--dns", NetworkWorld.resolver, "--egress-domain", "api.test"]),
+            fault: "skip:loopback-up:")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.lines == ["addresses 203.0.113.10"], "\(run.stdout)")
+    }
+
     @Test func fiftyConcurrentContainersGetDistinctAddresses() throws {
         let world = try NetworkWorld()
         defer { world.close() }

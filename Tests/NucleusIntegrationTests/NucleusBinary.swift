@@ -12,6 +12,8 @@ enum NucleusBinary {
     }()
 
     struct Result {
+        /// nucleus's own pid: what its cgroups are named after.
+        var pid: Int32 = 0
         var status: Int32
         var stdout: String
         var stderr: String
@@ -64,7 +66,8 @@ enum NucleusBinary {
         let stderr = running.stderr.fileHandleForReading.readDataToEndOfFile()
         running.process.waitUntilExit()
         return Result(
-            status: running.process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            pid: running.process.processIdentifier, status: running.process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 

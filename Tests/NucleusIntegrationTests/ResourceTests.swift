@@ -4,8 +4,9 @@ import Testing
 /// Resource limits on this host's cgroups (v1 hierarchies of a hybrid host
 /// here), observed from inside.
 @Suite(.serialized) struct ResourceTests {
-    /// Every `nucleus-*` cgroup directory under the hierarchies nucleus uses.
-    static func cgroups() -> Set<String> {
+    /// The cgroup directories nucleus `pid` made under the hierarchies it
+    /// uses. Named by pid, because other suites start containers meanwhile.
+    static func cgroups(of pid: Int32) -> Set<String> {
         let membership = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? ""
         var found: Set<String> = []
         for line in membership.lines {
@@ -14,7 +15,7 @@ import Testing
             let mount = fields[0] == "0" ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + fields[1]
             let directory = mount + (fields[2] == "/" ? "" : String(fields[2]))
             for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            where name.hasPrefix("nucleus-") {
+            where name.hasPrefix("nucleus-\(pid)-") {
                 found.insert(directory + "/" + name)
             }
         }
@@ -51,13 +52,12 @@ import Testing
     }
 
     @Test func exceedingMemoryIsAnOOMKillReportedAsSuch() throws {
-        let before = Self.cgroups()
         let result = try NucleusBinary.run([
             "run", "--memory", "32M", "--", "/usr/bin/python3", "-c", "x = bytearray(200 * 1024 * 1024)",
         ])
         #expect(result.status == 137)
         #expect(result.stderr.contains("nucleus: out of memory (limit 32M)"), "\(result.stderr)")
-        #expect(Self.cgroups() == before)
+        #expect(Self.cgroups(of: result.pid).isEmpty)
     }
 
     @Test func forkFailsWithEAGAINPastThePidLimit() throws {
@@ -111,67 +111,66 @@ import Testing
             ["--memory-swap", "64M"], ["--memory", "64M", "--memory-swap", "32M"], ["--io-limit", "8:0 fast=1"],
             ["--nofile", "0"], ["--nofile", "999999999"],
         ] {
-            let before = Self.cgroups()
             let result = try NucleusBinary.run(["run"] + flags + ["--", "/bin/echo", "RAN"])
             #expect(result.status != 0, "\(flags)")
             #expect(!result.stdout.contains("RAN"))
             #expect(result.stderr.lines.count == 1, "\(flags): \(result.stderr)")
-            #expect(Self.cgroups() == before)
+            #expect(Self.cgroups(of: result.pid).isEmpty)
         }
     }
 
     @Test func nothingIsLeftAfterAnyKindOfEnd() throws {
-        let before = Self.cgroups()
-        _ = try NucleusBinary.sh("true", flags: ["--memory", "64M"])
-        _ = try NucleusBinary.sh("kill -9 $$", flags: ["--memory", "64M"])
+        let ended = try NucleusBinary.sh("true", flags: ["--memory", "64M"])
+        let killed = try NucleusBinary.sh("kill -9 $$", flags: ["--memory", "64M"])
         var environment = ProcessInfo.processInfo.environment
         environment["NUCLEUS_FAULT_STEP"] = "after-cgroup"
         let injected = try NucleusBinary.run(["run", "--memory", "64M", "--", "/bin/true"], environment: environment)
         #expect(injected.status == 125)
         #expect(injected.stderr.contains("injected fault"))
-        #expect(Self.cgroups() == before)
+        for run in [ended, killed, injected] { #expect(Self.cgroups(of: run.pid).isEmpty) }
     }
 
     @Test func aKilledNucleusLeavesNoProcessAndItsCgroupGoesAtTheNextStart() throws {
-        let before = Self.cgroups()
         let marker = "32\(getpid() % 1000).5"
         let running = try NucleusBinary.start([
             "run", "--memory", "64M", "--", "/bin/sh", "-c", "echo ready; exec sleep \(marker)",
         ])
         #expect(running.stdout.fileHandleForReading.availableLine() == "ready")
-        #expect(Self.cgroups().count > before.count)
-        kill(running.process.processIdentifier, SIGKILL)
+        let pid = running.process.processIdentifier
+        #expect(!Self.cgroups(of: pid).isEmpty)
+        kill(pid, SIGKILL)
         running.process.waitUntilExit()
         for _ in 0..<100 where !HostState.processes(containing: "sleep \(marker)").isEmpty { usleep(20_000) }
         #expect(HostState.processes(containing: "sleep \(marker)").isEmpty)
         // The next start that uses the same hierarchies sweeps what the killed one left.
         _ = try NucleusBinary.sh("true", flags: ["--memory", "64M"])
-        #expect(Self.cgroups() == before)
+        #expect(Self.cgroups(of: pid).isEmpty)
     }
 
     /// `nucleus gc` sweeps a killed nucleus's cgroups without waiting for a start.
     @Test func gcRemovesTheCgroupsOfAKilledNucleus() throws {
-        let before = Self.cgroups()
         let running = try NucleusBinary.start([
             "run", "--memory", "64M", "--pids", "16", "--", "/bin/sh", "-c", "echo ready; exec sleep 30",
         ])
         #expect(running.stdout.fileHandleForReading.availableLine() == "ready")
-        kill(running.process.processIdentifier, SIGKILL)
+        let pid = running.process.processIdentifier
+        kill(pid, SIGKILL)
         running.process.waitUntilExit()
         usleep(100_000)
-        #expect(Self.cgroups().count > before.count, "left behind by the kill")
+        #expect(!Self.cgroups(of: pid).isEmpty, "left behind by the kill")
         let gc = try NucleusBinary.run(["gc"])
         #expect(gc.status == 0, "\(gc.stderr)")
         #expect(gc.stdout.contains("cgroup(s)"), "\(gc.stdout)")
-        #expect(Self.cgroups() == before)
+        #expect(Self.cgroups(of: pid).isEmpty)
     }
 
     @Test func twoHundredRunsLeaveTheCgroupTreeAsItWas() throws {
-        let before = Self.cgroups()
+        var pids: [Int32] = []
         for _ in 0..<200 {
             let result = try NucleusBinary.run(["run", "--memory", "64M", "--pids", "16", "--", "/bin/true"])
             #expect(result.status == 0)
+            pids.append(result.pid)
         }
-        #expect(Self.cgroups() == before)
+        #expect(pids.allSatisfy { Self.cgroups(of: $0).isEmpty })
     }
 }
