@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,8 +90,10 @@ static int lift_fd(int fd, int min) {
 
 pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd,
                     int *error_read_fd) {
+    /* sync is a socket pair, not a pipe: the join-cgroup step receives
+     * descriptors on it. */
     int sync_pipe[2], error_pipe[2];
-    if (pipe2(sync_pipe, O_CLOEXEC) < 0)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync_pipe) < 0)
         return -errno;
     if (pipe2(error_pipe, O_CLOEXEC) < 0) {
         int saved = errno;
@@ -139,6 +142,30 @@ pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd,
     *sync_write_fd = sync_pipe[1];
     *error_read_fd = error_pipe[0];
     return (pid_t)pid;
+}
+
+int nucleus_send_fds(int sync_write_fd, const int *fds, uint32_t count) {
+    if (count == 0 || count > NUCLEUS_MAX_CGROUP_HIERARCHIES)
+        return -EINVAL;
+    char byte = 1;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buffer[CMSG_SPACE(NUCLEUS_MAX_CGROUP_HIERARCHIES * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer,
+                             .msg_controllen = CMSG_SPACE(count * sizeof(int))};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(count * sizeof(int));
+    memcpy(CMSG_DATA(header), fds, count * sizeof(int));
+    ssize_t sent;
+    do {
+        sent = sendmsg(sync_write_fd, &message, MSG_NOSIGNAL);
+    } while (sent < 0 && errno == EINTR);
+    return sent == 1 ? 0 : -errno;
 }
 
 int nucleus_pidfd_send_signal(int pidfd, int sig) {

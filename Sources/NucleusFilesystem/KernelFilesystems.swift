@@ -57,8 +57,8 @@ public enum KernelFilesystems {
     /// joined v1 hierarchies (co-mounted ones together) on v1. Mounted inside
     /// the cgroup namespace, each shows only the container's cgroup.
     ///
-    /// On v1 the host side moves init into its cgroups while the steps before
-    /// run (the move waits for an RCU grace period); `join-cgroup` waits for it.
+    /// On v1 init moves itself into its cgroups at `join-cgroup`, through
+    /// `tasks` files the host side opened for it.
     public static func cgroupSteps(_ cgroup: CgroupPlan?, ownNetworkNamespace: Bool) -> [SetupStep] {
         guard let cgroup else { return [] }
         let target = "/sys/fs/cgroup"

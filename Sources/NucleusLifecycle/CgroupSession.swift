@@ -18,6 +18,9 @@ final class CgroupSession {
     private(set) var directories: [String: String] = [:]
     /// v2: the child, for `CLONE_INTO_CGROUP`.
     private(set) var unifiedFD: Int32 = -1
+    /// v1: each distinct child's `tasks` file, through which init moves
+    /// itself (see the join-cgroup step); closed once init has its copies.
+    private(set) var tasksFDs: [Int32] = []
 
     init(plan: CgroupPlan, minFD: Int32) throws(NucleusError) {
         self.plan = plan
@@ -40,12 +43,11 @@ final class CgroupSession {
                 try CgroupFiles.write(setting.value, to: directory + "/" + setting.file)
             }
             if plan.version == .v2, let directory = directories["unified"] {
-                let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                guard fd >= 0 else {
-                    throw NucleusError("open the cgroup", syscall: "open", path: directory, errno: errno)
+                unifiedFD = try Self.openAbove(directory, flags: O_RDONLY | O_DIRECTORY, minFD: minFD)
+            } else if plan.version == .v1 {
+                for directory in Set(directories.values).sorted() {
+                    tasksFDs.append(try Self.openAbove(directory + "/tasks", flags: O_WRONLY, minFD: minFD))
                 }
-                unifiedFD = fd < minFD ? fcntl(fd, F_DUPFD_CLOEXEC, minFD) : fd
-                if unifiedFD != fd { close(fd) }
             }
         } catch {
             destroy()
@@ -53,12 +55,29 @@ final class CgroupSession {
         }
     }
 
-    /// v1: the container's init joins before it is released (v2 clones straight into the cgroup).
-    func join(_ pid: pid_t) throws(NucleusError) {
-        guard plan.version == .v1 else { return }
-        for directory in Set(directories.values).sorted() {
-            try CgroupFiles.write(String(pid), to: directory + "/cgroup.procs")
-        }
+    /// Above the descriptors the workload keeps, so the child never clobbers it.
+    private static func openAbove(_ path: String, flags: Int32, minFD: Int32) throws(NucleusError) -> Int32 {
+        let fd = open(path, flags | O_CLOEXEC)
+        guard fd >= 0 else { throw NucleusError("open the cgroup", syscall: "open", path: path, errno: errno) }
+        guard fd < minFD else { return fd }
+        let moved = fcntl(fd, F_DUPFD_CLOEXEC, minFD)
+        let error = errno
+        close(fd)
+        guard moved >= 0 else { throw NucleusError("open the cgroup", syscall: "fcntl", path: path, errno: error) }
+        return moved
+    }
+
+    /// Once the child exists it holds its own copies of the `tasks` files.
+    func closeTasksFiles() {
+        tasksFDs.forEach { close($0) }
+        tasksFDs = []
+    }
+
+    /// For the `after-cgroup` fault: on v1 init joins at its own pace, and
+    /// the fault must strike once it has (gives up after a second).
+    func awaitMember() {
+        guard let directory = directories.values.sorted().first else { return }
+        for _ in 0..<1000 where (CgroupFiles.read(directory + "/cgroup.procs") ?? "").isEmpty { usleep(1000) }
     }
 
     /// Times the kernel's OOM killer killed a process in the cgroup.
@@ -79,6 +98,7 @@ final class CgroupSession {
             close(unifiedFD)
             unifiedFD = -1
         }
+        closeTasksFiles()
         var removed = true
         for directory in Set(directories.values) {
             removed = CgroupFiles.killAndRemove(directory, version: plan.version) && removed
@@ -94,7 +114,7 @@ final class CgroupSession {
         guard !missing.isEmpty else { return }
         do throws(NucleusError) {
             try CgroupFiles.write(
-                missing.map { "+" + $0 }.joined(separator: " "), to: parent + "/cgroup.subtree_control")
+                missing.map { "+" + $0 }.concatenated(separator: " "), to: parent + "/cgroup.subtree_control")
         } catch {
             throw NucleusError(
                 "enable \(missing.joined(separator: ", ")) for nucleus's cgroup (a cgroup with processes cannot delegate them; run nucleus in a cgroup of its own)",

@@ -62,6 +62,7 @@ struct ChildFailure: Equatable {
         Int32(NUCLEUS_SYS_MOVE_MOUNT.rawValue): "move_mount", Int32(NUCLEUS_SYS_MKDIR.rawValue): "mkdir",
         Int32(NUCLEUS_SYS_WRITE.rawValue): "write", Int32(NUCLEUS_SYS_SYMLINK.rawValue): "symlink",
         Int32(NUCLEUS_SYS_CHDIR.rawValue): "chdir", Int32(NUCLEUS_SYS_GETCWD.rawValue): "getcwd",
+        Int32(NUCLEUS_SYS_RECVMSG.rawValue): "recvmsg",
         Int32(NUCLEUS_SYS_PIVOT_ROOT.rawValue): "pivot_root",
         Int32(NUCLEUS_SYS_UMOUNT2.rawValue): "umount2", Int32(NUCLEUS_SYS_CHROOT.rawValue): "chroot",
         Int32(NUCLEUS_SYS_SETHOSTNAME.rawValue): "sethostname", Int32(NUCLEUS_SYS_SOCKET.rawValue): "socket",

@@ -8,7 +8,8 @@ import NucleusModel
 #endif
 
 /// The host side's handles on the container's init: its pidfd and the two
-/// pipes of the start protocol (sync: we release it; error: it reports).
+/// channels of the start protocol (sync, a socket: we release it and hand
+/// it descriptors; error, a pipe: it reports).
 final class ContainerInit {
     let pid: pid_t
     let pidfd: Int32
@@ -28,6 +29,14 @@ final class ContainerInit {
         var byte: UInt8 = 1
         guard write(syncFD, &byte, 1) == 1 else {
             throw NucleusError("release the container's init", syscall: "write", errno: errno)
+        }
+    }
+
+    /// cgroup v1: the `tasks` files init moves itself through at its join-cgroup step.
+    func send(cgroupTasks fds: [Int32]) throws(NucleusError) {
+        let rc = nucleus_send_fds(syncFD, fds, UInt32(fds.count))
+        guard rc == 0 else {
+            throw NucleusError("hand the container's init its cgroups", syscall: "sendmsg", errno: -rc)
         }
     }
 

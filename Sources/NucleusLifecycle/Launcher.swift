@@ -66,8 +66,12 @@ public struct Launcher {
         let trees = try PreparedTrees(plan: plan, tamperWithContext: fault == .contextTamper)
         defer { trees.close() }
         let started = MonotonicClock.now()
-        let cgroup = try plan.resources?.cgroup.map { cgroupPlan throws(NucleusError) in
-            try CgroupSession(plan: cgroupPlan, minFD: Int32(3 + plan.process.preserveFDs))
+        // v2: created first, init is cloned straight into it. v1: created
+        // while init builds its mounts (below), which it then joins itself.
+        let cgroupPlan = plan.resources?.cgroup
+        let minFD = Int32(3 + plan.process.preserveFDs)
+        var cgroup = try cgroupPlan.flatMap { cgroupPlan throws(NucleusError) in
+            cgroupPlan.version == .v2 ? try CgroupSession(plan: cgroupPlan, minFD: minFD) : nil
         }
         defer { cgroup?.destroy() }
         let network = try plan.network.map { networkPlan throws(NucleusError) in
@@ -98,13 +102,15 @@ public struct Launcher {
         do throws(NucleusError) {
             try IDMapWriter(pid: pid, mapping: plan.idMapping, failOnPurpose: fault == .idMaps).write()
             try child.release()
-            if let cgroup {
-                // v1: the child sets up its mounts meanwhile and waits at its join-cgroup step.
-                if cgroup.plan.version == .v1 { try cgroup.join(pid) }
-                if fault == .afterCgroup {
-                    throw NucleusError("join the cgroup", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)
-                }
-                if cgroup.plan.version == .v1 { try child.release() }
+            if let cgroupPlan, cgroupPlan.version == .v1 {
+                let session = try CgroupSession(plan: cgroupPlan, minFD: minFD)
+                cgroup = session
+                try child.send(cgroupTasks: session.tasksFDs)
+                session.closeTasksFiles()
+            }
+            if let cgroup, fault == .afterCgroup {
+                cgroup.awaitMember()
+                throw NucleusError("join the cgroup", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)
             }
             if let network {
                 let notice = self.notice
@@ -148,12 +154,15 @@ public struct Launcher {
         }
         if plan.process.terminal { TerminalForeground.reclaim() }
         if let cgroup {
-            try report(cgroup, started: started, exitCode: outcome.exitCode)
-            ending.oomKills = cgroup.oomKills
-            ending.stats =
-                StatsReport(
-                    stats: cgroup.stats, wallSeconds: MonotonicClock.now() - started, oomKills: cgroup.oomKills
-                ).compactJSON
+            let oomKills = cgroup.oomKills
+            // Read only when someone asked: the event stream or --stats-json.
+            let stats =
+                events != nil || plan.resources?.statsJSON != nil
+                ? StatsReport(stats: cgroup.stats, wallSeconds: MonotonicClock.now() - started, oomKills: oomKills)
+                : nil
+            try report(cgroup, oomKills: oomKills, stats: stats)
+            ending.oomKills = oomKills
+            ending.stats = events == nil ? nil : stats?.compactJSON
             ending.cleanupOK = cgroup.destroy()
         }
         if let failure = outcome.failure { throw failure.error(in: plan) }
@@ -167,16 +176,12 @@ public struct Launcher {
 
 extension Launcher {
     /// OOM kills named as such, and `--stats-json`, read before the cgroup goes.
-    func report(_ cgroup: CgroupSession, started: Double, exitCode: Int32) throws(NucleusError) {
-        if cgroup.oomKills > 0 {
+    func report(_ cgroup: CgroupSession, oomKills: Int, stats: StatsReport?) throws(NucleusError) {
+        if oomKills > 0 {
             let limit = cgroup.plan.memoryLimit.map { " (limit \($0))" } ?? ""
             notice("out of memory\(limit): the kernel's OOM killer ended a process of the workload")
         }
-        if let path = plan.resources?.statsJSON {
-            try StatsReport(stats: cgroup.stats, wallSeconds: MonotonicClock.now() - started, oomKills: cgroup.oomKills)
-                .write(
-                    to: path)
-        }
+        if let path = plan.resources?.statsJSON, let stats { try stats.write(to: path) }
     }
 
     /// A step where init reports and waits (the network, production's mount

@@ -8,10 +8,10 @@ struct StatsReport {
     var wallSeconds: Double
     var oomKills: Int
 
-    var json: String { "{\n  " + fields.joined(separator: ",\n  ") + "\n}\n" }
+    var json: String { "{\n  " + fields.concatenated(separator: ",\n  ") + "\n}\n" }
 
     /// One line, for the events stream.
-    var compactJSON: String { "{" + fields.joined(separator: ", ") + "}" }
+    var compactJSON: String { "{" + fields.concatenated(separator: ", ") + "}" }
 
     private var fields: [String] {
         func value(_ number: Double?) -> String { number.map { String($0) } ?? "null" }

@@ -168,7 +168,7 @@ extension SetupStep {
         case .awaitNetwork:
             return "wait until the host side has plugged in the network and installed its rules"
         case .joinCgroup:
-            return "wait until the host side has moved init into its cgroups, then a new cgroup namespace"
+            return "move init into its cgroups, then a new cgroup namespace"
         case .timeOffsets:
             return "time namespace offsets \(data?.split(separator: "\n").joined(separator: "; ") ?? "")"
         }

@@ -11,14 +11,21 @@ public enum SmallFiles {
     /// Everything `fd` holds, to its end (EINTR retried).
     public static func readAll(_ fd: Int32, what: String) throws(NucleusError) -> [UInt8] {
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw NucleusError("cannot read \(what)", syscall: "read", errno: errno) }
-            if count == 0 { break }
-            bytes += chunk[..<count]
+        var failure: Int32 = 0
+        // On the stack: a fresh 64 KiB heap buffer per read cost page faults
+        // and a memset on every start.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk in
+            while true {
+                let count = Glibc.read(fd, chunk.baseAddress, chunk.count)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else {
+                    if count < 0 { failure = errno }
+                    return
+                }
+                bytes.append(contentsOf: chunk[..<count])
+            }
         }
+        guard failure == 0 else { throw NucleusError("cannot read \(what)", syscall: "read", errno: failure) }
         return bytes
     }
 

@@ -63,7 +63,7 @@ struct CgroupLimits {
         if let cpuset { parts.append("cpus \(cpuset)") }
         parts.append(pids.map { "pids \($0)" } ?? "pids unlimited")
         for limit in io { parts.append("io \(limit.device)") }
-        return parts.joined(separator: ", ")
+        return parts.concatenated(separator: ", ")
     }
 
     /// `0-2,4`: CPUs that exist and are online.

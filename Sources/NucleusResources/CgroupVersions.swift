@@ -25,7 +25,7 @@ enum UnifiedCgroup {
         set("pids.max", limits.pids.map { String($0) } ?? "max")
         if !limits.io.isEmpty { controllers.append("io") }
         for limit in limits.io {
-            set("io.max", ([limit.device] + limit.values.map { "\($0.key)=\($0.value)" }).joined(separator: " "))
+            set("io.max", ([limit.device] + limit.values.map { "\($0.key)=\($0.value)" }).concatenated(separator: " "))
         }
         for controller in controllers where !layout.unifiedControllers.contains(controller) {
             throw .invalid("cgroup v2: the \(controller) controller is not available in \(parent)")

@@ -26,20 +26,21 @@ public enum ResourcePlanner {
                 name: "cgroups", status: .enforced,
                 detail: "cgroup v2 child of \(layout.unifiedDirectory ?? "?"): \(limits.summary)")
         case .legacy where !needsLegacyCgroup:
-            // Joining a v1 cgroup waits for an RCU grace period (10-30 ms here):
-            // the default pid limit is RLIMIT_NPROC, counted per user namespace.
+            // Creating, joining and removing v1 cgroups costs about a
+            // millisecond: the default pid limit is RLIMIT_NPROC, counted
+            // per user namespace.
             cgroup = nil
             mechanism = Mechanism(
                 name: "cgroups", status: .enforced,
                 detail:
-                    "cgroup v1 host: none by default (joining one costs 10-30 ms); pids limited to \(limits.pids.map { String($0) } ?? "unlimited") by RLIMIT_NPROC; --memory, --cpus, --pids or --stats-json create one"
+                    "cgroup v1 host: none by default (one costs about 1 ms per start); pids limited to \(limits.pids.map { String($0) } ?? "unlimited") by RLIMIT_NPROC; --memory, --cpus, --pids or --stats-json create one"
             )
         case .legacy:
             cgroup = try LegacyCgroup.plan(limits, layout: layout, accounting: request.statsJSON != nil, host: host)
             mechanism = Mechanism(
                 name: "cgroups", status: .enforced,
                 detail:
-                    "cgroup v1 (hybrid host) children in \(cgroup?.parents.keys.sorted().joined(separator: ", ") ?? ""): \(limits.summary)"
+                    "cgroup v1 (hybrid host) children in \(cgroup?.parents.keys.sorted().concatenated(separator: ", ") ?? ""): \(limits.summary)"
             )
         case .unavailable(let reason):
             if let mode = requireCgroup {

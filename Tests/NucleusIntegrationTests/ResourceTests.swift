@@ -51,6 +51,13 @@ import Testing
         #expect(result.stderr.contains("Read-only file system"))
     }
 
+    /// On v1 init moves itself into its cgroups through `tasks` files
+    /// nucleus opened for it as root: none of them reaches the workload.
+    @Test func joiningTheCgroupLeavesNoDescriptorBehind() throws {
+        let result = try NucleusBinary.sh("ls /proc/self/fd", flags: ["--memory", "64M", "--pids", "20"])
+        #expect(result.stdout.lines == ["0", "1", "2", "3"], "\(result.stderr)")
+    }
+
     @Test func exceedingMemoryIsAnOOMKillReportedAsSuch() throws {
         let result = try NucleusBinary.run([
             "run", "--memory", "32M", "--", "/usr/bin/python3", "-c", "x = bytearray(200 * 1024 * 1024)",

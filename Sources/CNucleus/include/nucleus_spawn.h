@@ -28,8 +28,8 @@ enum nucleus_op_kind {
     NUCLEUS_OP_SETHOSTNAME = 8,  /* sethostname(data) */
     NUCLEUS_OP_LOOPBACK_UP = 9,  /* bring "lo" up in the new network namespace */
     NUCLEUS_OP_TIME_OFFSETS = 10, /* unshare(CLONE_NEWTIME) and write data to timens_offsets */
-    NUCLEUS_OP_JOIN_CGROUP = 11,  /* wait for a second sync byte (the host side has moved us into
-                                     our v1 cgroups), then unshare(CLONE_NEWCGROUP) */
+    NUCLEUS_OP_JOIN_CGROUP = 11,  /* receive our v1 cgroups' `tasks` files on the sync socket, move
+                                     ourselves into them, then unshare(CLONE_NEWCGROUP) */
     NUCLEUS_OP_AUDIT_POINT = 12   /* report {step, 0, 0} on the error pipe, then wait for a sync
                                      byte: the host side audits our mounts meanwhile */
 };
@@ -74,7 +74,8 @@ enum nucleus_syscall {
     NUCLEUS_SYS_EXECVE, NUCLEUS_SYS_SIGPROCMASK, NUCLEUS_SYS_FAULT_INJECTED, NUCLEUS_SYS_OPENAT2,
     NUCLEUS_SYS_FCHOWN, NUCLEUS_SYS_READ_SECRET, NUCLEUS_SYS_FSOPEN, NUCLEUS_SYS_FSCONFIG,
     NUCLEUS_SYS_FSMOUNT, NUCLEUS_SYS_SECCOMP, NUCLEUS_SYS_LANDLOCK_CREATE_RULESET,
-    NUCLEUS_SYS_LANDLOCK_ADD_RULE, NUCLEUS_SYS_LANDLOCK_RESTRICT_SELF, NUCLEUS_SYS_PRLIMIT, NUCLEUS_SYS_GETCWD
+    NUCLEUS_SYS_LANDLOCK_ADD_RULE, NUCLEUS_SYS_LANDLOCK_RESTRICT_SELF, NUCLEUS_SYS_PRLIMIT, NUCLEUS_SYS_GETCWD,
+    NUCLEUS_SYS_RECVMSG
 };
 
 /* Steps that are not entries of the op list have negative indices. */
@@ -164,11 +165,13 @@ struct nucleus_spec {
     uint32_t seccomp_flags;       /* SECCOMP_FILTER_FLAG_* */
     int32_t trace_fd;             /* trace mode: init sends the filter's listener here; else -1 */
     int32_t cgroup_fd;            /* cgroup v2: clone straight into it (CLONE_INTO_CGROUP); else -1 */
+    uint32_t cgroup_hierarchies;  /* cgroup v1: how many `tasks` files the join step receives */
     const struct nucleus_rlimit *rlimits;
     uint32_t n_rlimits;
 
     /* Filled in by nucleus_spawn. */
-    int32_t sync_fd;              /* child reads: one byte once the id maps are written */
+    int32_t sync_fd;              /* child reads (a socket): one byte once the id maps are written,
+                                     one with the `tasks` files at the join step, ... */
     int32_t error_fd;             /* child writes nucleus_child_error records; CLOEXEC */
 };
 
@@ -179,6 +182,13 @@ struct nucleus_spec {
  * blocked before the call (the child keeps them blocked until its own setup).
  */
 pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd, int *error_read_fd);
+
+/* Most cgroup v1 hierarchies a container joins (memory, cpu, cpuacct, cpuset,
+ * pids, blkio...: each distinct mount counts once). */
+#define NUCLEUS_MAX_CGROUP_HIERARCHIES 16
+
+/* Send one byte carrying `fds` (SCM_RIGHTS) on the sync socket. 0 or -errno. */
+int nucleus_send_fds(int sync_write_fd, const int *fds, uint32_t count);
 
 /*
  * For a read-write volume, run by the host side before nucleus_spawn: a

@@ -1,0 +1,40 @@
+import Testing
+
+@testable import NucleusPlan
+
+/// Reading a v1/hybrid host's layout from its mountinfo and /proc/self/cgroup.
+@Suite struct CgroupDetectionTests {
+    static let mountinfo = """
+        25 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda rw
+        31 25 0:27 / /sys/fs/cgroup rw,nosuid,nodev,noexec - tmpfs tmpfs ro,mode=755
+        32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct
+        33 31 0:30 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+        34 31 0:31 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd
+        35 31 0:32 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+        """
+
+    @Test func controllersMapToTheirMountPointsCoMountedOnesToTheSameOne() {
+        let mounts = CgroupDetection.legacyMounts(Self.mountinfo)
+        #expect(mounts["cpu"] == "/sys/fs/cgroup/cpu,cpuacct")
+        #expect(mounts["cpuacct"] == "/sys/fs/cgroup/cpu,cpuacct")
+        #expect(mounts["memory"] == "/sys/fs/cgroup/memory")
+        #expect(mounts["name=systemd"] == nil && mounts["systemd"] == nil)
+        #expect(!mounts.values.contains("/sys/fs/cgroup/unified"), "cgroup2 is not a v1 hierarchy")
+    }
+
+    @Test func ourDirectoriesAreTheMountPointsPlusOurPaths() {
+        let membership = """
+            4:memory:/process_api/abc
+            3:cpu,cpuacct:/
+            2:name=systemd:/user.slice
+            0::/ignored
+            """
+        let directories = CgroupDetection.legacyDirectories(
+            membership: membership, mounts: CgroupDetection.legacyMounts(Self.mountinfo))
+        #expect(
+            directories == [
+                "memory": "/sys/fs/cgroup/memory/process_api/abc", "cpu": "/sys/fs/cgroup/cpu,cpuacct",
+                "cpuacct": "/sys/fs/cgroup/cpu,cpuacct",
+            ])
+    }
+}
