@@ -4,7 +4,7 @@
 # Usage: bench/cold-start.sh [path/to/nucleus]   (root; needs bwrap, crun, hyperfine, libseccomp-dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NUCLEUS=${1:-$PWD/.build/release/nucleus}
+NUCLEUS=$(realpath "${1:-.build/release/nucleus}")  # the benchmark runs from a scratch directory
 WORK=$(mktemp -d /tmp/nucleus-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
