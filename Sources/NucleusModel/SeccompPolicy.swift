@@ -45,9 +45,12 @@ public struct SeccompPolicy: Sendable, Equatable, Codable {
     }
 
     /// The syscalls some rule allows, with or without argument conditions, sorted.
-    public var allowedNames: [String] {
-        Set(rules.filter { $0.action == .allow }.flatMap(\.names)).sorted()
-    }
+    public var allowedNames: [String] { allowedSet.sorted() }
+
+    /// For the plan's description, on every start: no sort.
+    public var allowedCount: Int { allowedSet.count }
+
+    private var allowedSet: Set<String> { Set(rules.filter { $0.action == .allow }.flatMap(\.names)) }
 }
 
 /// One rule: its action for `names` when every condition holds.

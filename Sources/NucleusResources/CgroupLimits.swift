@@ -14,7 +14,8 @@ struct CgroupLimits {
     /// Whether `--pids` was given (the default alone does not need a cgroup).
     var explicitPids: Bool
 
-    init(_ request: ResourceRequest, onlineCPUs: Int) throws(NucleusError) {
+    /// `onlineCPUs` is read only when `--cpus` or `--cpuset` asks (a sysfs read).
+    init(_ request: ResourceRequest, onlineCPUs: @autoclosure () -> Int) throws(NucleusError) {
         if let memory = request.memory {
             guard memory.bytes >= 1 << 20 else { throw .invalid("--memory \(memory): below the 1M minimum") }
             self.memory = memory.bytes
@@ -31,8 +32,9 @@ struct CgroupLimits {
         }
         if let cpus = request.cpus {
             guard cpus > 0, cpus.isFinite else { throw .invalid("--cpus \(cpus) must be above 0") }
-            guard cpus <= Double(onlineCPUs) else {
-                throw .invalid("--cpus \(cpus) is more than the \(onlineCPUs) CPUs online")
+            let online = onlineCPUs()
+            guard cpus <= Double(online) else {
+                throw .invalid("--cpus \(cpus) is more than the \(online) CPUs online")
             }
             cpuQuota = max(1000, UInt64((cpus * Double(ResourcePlanner.cpuPeriod)).rounded()))
         }
@@ -41,7 +43,7 @@ struct CgroupLimits {
             cpuWeight = weight
         }
         if let cpuset = request.cpuset {
-            try Self.checkCPUList(cpuset, onlineCPUs: onlineCPUs)
+            try Self.checkCPUList(cpuset, onlineCPUs: onlineCPUs())
             self.cpuset = cpuset
         }
         let pids = request.pids ?? ResourceRequest.defaultPids

@@ -17,7 +17,7 @@ public enum PolicyCheck {
             return Report(
                 kind: "seccomp profile",
                 summary:
-                    "\(policy.rules.count) rules, \(policy.allowedNames.count) syscalls allowed, default \(SeccompPlanner.describe(policy.defaultAction))",
+                    "\(policy.rules.count) rules, \(policy.allowedCount) syscalls allowed, default \(SeccompPlanner.describe(policy.defaultAction))",
                 sha256: loaded.sha256)
         }
         let capsLoaded = try PolicyFiles.load(file, flag: "--caps-policy", host: host)

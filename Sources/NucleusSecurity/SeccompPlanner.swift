@@ -44,7 +44,7 @@ public enum SeccompPlanner {
                 detail: "trace mode: every syscall allowed and recorded to \(policy.traceLog ?? "?")")
         }
         var detail =
-            "\(policy.origin): \(policy.allowedNames.count) syscalls allowed, default \(describe(policy.defaultAction));"
+            "\(policy.origin): \(policy.allowedCount) syscalls allowed, default \(describe(policy.defaultAction));"
             + " x86_64 only (i386 and x32 entry points get EPERM)"
         if policy.logDenied { detail += "; denials logged to the kernel log" }
         var weakenings: [String] = []
