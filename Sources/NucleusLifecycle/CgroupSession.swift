@@ -45,8 +45,9 @@ final class CgroupSession {
             if plan.version == .v2, let directory = directories["unified"] {
                 unifiedFD = try Self.openAbove(directory, flags: O_RDONLY | O_DIRECTORY, minFD: minFD)
             } else if plan.version == .v1 {
+                // Sent to init over a socket, where they get numbers of their own.
                 for directory in Set(directories.values).sorted() {
-                    tasksFDs.append(try Self.openAbove(directory + "/tasks", flags: O_WRONLY, minFD: minFD))
+                    tasksFDs.append(try Self.openAbove(directory + "/tasks", flags: O_WRONLY, minFD: 0))
                 }
             }
         } catch {
@@ -55,7 +56,8 @@ final class CgroupSession {
         }
     }
 
-    /// Above the descriptors the workload keeps, so the child never clobbers it.
+    /// At `minFD` or above: the v2 directory is inherited through clone3 and
+    /// must not land among the descriptors the workload keeps.
     private static func openAbove(_ path: String, flags: Int32, minFD: Int32) throws(NucleusError) -> Int32 {
         let fd = open(path, flags | O_CLOEXEC)
         guard fd >= 0 else { throw NucleusError("open the cgroup", syscall: "open", path: path, errno: errno) }
