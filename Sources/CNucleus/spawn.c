@@ -52,7 +52,7 @@ static void tie_to_parent(const struct nucleus_spec *spec) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         nucleus_fail(spec, NUCLEUS_STEP_BECOME_ROOT, NUCLEUS_SYS_PRCTL, errno,
                      NUCLEUS_EXIT_SETUP_FAILED);
-    /* The parent may have died before the prctl: its end of the sync pipe is then closed. */
+    /* The parent may have died before the prctl: its end of the sync socket is then closed. */
     struct pollfd p = {.fd = spec->sync_fd, .events = POLLIN};
     if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
         _exit(NUCLEUS_EXIT_SETUP_FAILED);
@@ -92,27 +92,27 @@ pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd,
                     int *error_read_fd) {
     /* sync is a socket pair, not a pipe: the join-cgroup step receives
      * descriptors on it. */
-    int sync_pipe[2], error_pipe[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync_pipe) < 0)
+    int sync_pair[2], error_pipe[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync_pair) < 0)
         return -errno;
     if (pipe2(error_pipe, O_CLOEXEC) < 0) {
         int saved = errno;
-        close(sync_pipe[0]);
-        close(sync_pipe[1]);
+        close(sync_pair[0]);
+        close(sync_pair[1]);
         return -saved;
     }
     int min = 3 + (spec->preserve_fds > 0 ? spec->preserve_fds : 0);
-    sync_pipe[0] = lift_fd(sync_pipe[0], min);
+    sync_pair[0] = lift_fd(sync_pair[0], min);
     error_pipe[1] = lift_fd(error_pipe[1], min);
-    if (sync_pipe[0] < 0 || error_pipe[1] < 0) {
+    if (sync_pair[0] < 0 || error_pipe[1] < 0) {
         int saved = errno;
-        if (sync_pipe[0] >= 0) close(sync_pipe[0]);
+        if (sync_pair[0] >= 0) close(sync_pair[0]);
         if (error_pipe[1] >= 0) close(error_pipe[1]);
-        close(sync_pipe[1]);
+        close(sync_pair[1]);
         close(error_pipe[0]);
         return -saved;
     }
-    spec->sync_fd = sync_pipe[0];
+    spec->sync_fd = sync_pair[0];
     spec->error_fd = error_pipe[1];
 
     struct clone_args args;
@@ -127,19 +127,19 @@ pid_t nucleus_spawn(struct nucleus_spec *spec, int *pidfd, int *sync_write_fd,
 
     long pid = nucleus_clone3(&args);
     if (pid == 0) {
-        close(sync_pipe[1]);
+        close(sync_pair[1]);
         close(error_pipe[0]);
         child_main(spec);
     }
     int saved = errno;
-    close(sync_pipe[0]);
+    close(sync_pair[0]);
     close(error_pipe[1]);
     if (pid < 0) {
-        close(sync_pipe[1]);
+        close(sync_pair[1]);
         close(error_pipe[0]);
         return -saved;
     }
-    *sync_write_fd = sync_pipe[1];
+    *sync_write_fd = sync_pair[1];
     *error_read_fd = error_pipe[0];
     return (pid_t)pid;
 }

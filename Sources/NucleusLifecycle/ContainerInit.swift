@@ -23,7 +23,7 @@ final class ContainerInit {
         self.errorFD = errorFD
     }
 
-    /// One byte tells the child its id maps are in place. The pipe then stays
+    /// One byte tells the child its id maps are in place. The socket then stays
     /// open: its closing is how the child learns nucleus died.
     func release() throws(NucleusError) {
         var byte: UInt8 = 1

@@ -177,7 +177,7 @@ struct nucleus_spec {
 
 /*
  * Create the container's init with clone3(spec->clone_flags | CLONE_PIDFD).
- * The caller owns the pipe ends (*sync_write_fd, *error_read_fd) and *pidfd.
+ * The caller owns the channel ends (*sync_write_fd, *error_read_fd) and *pidfd.
  * Returns the child's pid, or -errno. Signals the parent forwards must be
  * blocked before the call (the child keeps them blocked until its own setup).
  */
