@@ -92,15 +92,21 @@ import Testing
         racer.arguments = [
             "-c",
             """
-            import os, sys, time
+            import os, random, sys, time
             path, target, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
             real = path + ".real"
             end = time.time() + seconds
+            # Phases of a few milliseconds: swapping as fast as it can, then
+            # holding the directory still, so some starts meet the race and
+            # others can win it whatever the machine's load.
             while time.time() < end:
-                for step in (lambda: os.rename(path, real), lambda: os.symlink(target, path),
-                             lambda: os.unlink(path), lambda: os.rename(real, path)):
-                    try: step()
-                    except OSError: pass
+                time.sleep(random.uniform(0.002, 0.008))
+                swapping = time.time() + random.uniform(0.002, 0.008)
+                while time.time() < swapping:
+                    for step in (lambda: os.rename(path, real), lambda: os.symlink(target, path),
+                                 lambda: os.unlink(path), lambda: os.rename(real, path)):
+                        try: step()
+                        except OSError: pass
             """,
             path, target, String(raceSeconds + 1),
         ]
