@@ -1,13 +1,19 @@
 import NucleusModel
 
 /// The start path's parser for the one shape a launcher sends thousands of
-/// times a day: `nucleus run [sandbox flags] -- command...`. swift-argument-parser
-/// spends ~3 ms reflecting over the options on every start; this walks argv
-/// once. Anything else (help, --dry-run, --config, --log-level, an unknown
-/// flag, a malformed value, no `--`) returns nil, and swift-argument-parser
-/// handles it with its full rules and messages. `FastRunParserTests` keeps
-/// the two in step, flag by flag.
+/// times a day: `nucleus run [sandbox flags] [--dry-run [--format F]] -- command...`.
+/// swift-argument-parser spends ~3-5 ms reflecting over the options on every
+/// start; this walks argv once. Anything else (help, --config, --log-level,
+/// an unknown flag, a malformed value, no `--`) returns nil, and
+/// swift-argument-parser handles it with its full rules and messages.
+/// `FastRunParserTests` keeps the two in step, flag by flag.
 enum FastRunParser {
+    struct Run: Equatable {
+        var flags = SandboxFlags()
+        /// The plan format to print instead of running (`--dry-run`).
+        var dryRun: PlanFormat?
+    }
+
     private enum Setter: Sendable {
         case flag(@Sendable (inout SandboxFlags) -> Void)
         case value(@Sendable (inout SandboxFlags, String) -> Bool)
@@ -164,21 +170,43 @@ enum FastRunParser {
     ]
 
     /// `arguments` is the whole argv, program name first.
-    static func parse(_ arguments: [String]) -> SandboxFlags? {
+    static func parse(_ arguments: [String]) -> Run? {
         guard arguments.count >= 4, arguments[1] == "run" else { return nil }
         var flags = SandboxFlags()
+        var dryRun = false
+        var format = PlanFormat.text
         var index = 2
         while index < arguments.count {
             let word = arguments[index]
             if word == "--" {
                 flags.command = Array(arguments[(index + 1)...])
-                return flags.command.isEmpty ? nil : flags
+                return flags.command.isEmpty ? nil : Run(flags: flags, dryRun: dryRun ? format : nil)
             }
             var name = word
             var inlineValue: String?
             if word.hasPrefix("--"), let equals = word.firstIndex(of: "=") {
                 name = String(word[..<equals])
                 inlineValue = String(word[word.index(after: equals)...])
+            }
+            if name == "--dry-run" {
+                guard inlineValue == nil else { return nil }
+                dryRun = true
+                index += 1
+                continue
+            }
+            if name == "--format" {
+                let text: String
+                if let inlineValue {
+                    text = inlineValue
+                    index += 1
+                } else {
+                    guard index + 1 < arguments.count else { return nil }
+                    text = arguments[index + 1]
+                    index += 2
+                }
+                guard let parsed = PlanFormat(rawValue: text) else { return nil }
+                format = parsed
+                continue
             }
             switch setters[name] {
             case .flag(let set)?:

@@ -22,8 +22,8 @@ if CommandLine.arguments.count == 2, CommandLine.arguments[1] == NetworkHelper.c
 }
 
 do {
-    if let flags = FastRunParser.parse(CommandLine.arguments) {
-        exit(try RunCommand.run(flags, dryRun: nil, logger: LoggingOptions.bootstrap(level: .warning)))
+    if let run = FastRunParser.parse(CommandLine.arguments) {
+        exit(try RunCommand.run(run.flags, dryRun: run.dryRun, logger: LoggingOptions.bootstrap(level: .warning)))
     }
     var command = try NucleusCommand.parseAsRoot()
     try command.run()

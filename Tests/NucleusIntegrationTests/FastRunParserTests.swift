@@ -51,11 +51,28 @@ import Testing
     func agreesWithArgumentParser(_ arguments: [String]) throws {
         let fast = try #require(FastRunParser.parse(["nucleus", "run"] + arguments))
         let reference = try SandboxOptions.parse(arguments).flags
-        #expect(fast == reference)
+        #expect(fast.flags == reference)
+        #expect(fast.dryRun == nil)
+    }
+
+    static let dryRuns: [[String]] = [
+        ["--dry-run", "--", "/bin/true"], ["--dry-run", "--format", "json", "--", "x"],
+        ["--format=json", "--memory", "32M", "--dry-run", "--", "x"], ["--format", "text", "--dry-run", "--", "x"],
+        ["--format", "json", "--", "x"],
+    ]
+
+    /// `--dry-run` and `--format` mean what `RunCommand` makes of them.
+    @Test(arguments: dryRuns)
+    func dryRunAgreesWithArgumentParser(_ arguments: [String]) throws {
+        let fast = try #require(FastRunParser.parse(["nucleus", "run"] + arguments))
+        let reference = try RunCommand.parse(arguments)
+        #expect(fast.flags == reference.sandbox.flags)
+        #expect(fast.dryRun == (reference.dryRun ? reference.format : nil))
     }
 
     static let handedBack: [[String]] = [
-        [], ["--"], ["--help", "--", "x"], ["--dry-run", "--", "x"], ["--config", "c.toml"],
+        [], ["--"], ["--help", "--", "x"], ["--dry-run=yes", "--", "x"], ["--format", "yaml", "--dry-run", "--", "x"],
+        ["--config", "c.toml"],
         ["--log-level", "debug", "--", "x"],
         ["--bogus", "--", "x"], ["--preserve-fds", "abc", "--", "x"], ["--network", "bridged", "--", "x"], ["--name"],
         ["--terminal=yes", "--", "x"], ["--context-mode", "rsync", "--", "x"], ["/bin/true"], ["--name", "--", "x"],
