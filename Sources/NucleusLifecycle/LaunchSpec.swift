@@ -96,7 +96,7 @@ final class LaunchSpec {
         // v1: the cgroup namespace comes from the join-cgroup step, once init is in its cgroups.
         if plan.setup.contains(where: { $0.kind == .joinCgroup }) {
             spec.clone_flags &= ~UInt64(CLONE_NEWCGROUP)
-            spec.cgroup_hierarchies = UInt32(Set(plan.resources?.cgroup?.parents.values ?? [:].values).count)
+            spec.cgroup_hierarchies = UInt32(plan.resources?.cgroup?.hierarchyCount ?? 0)
         }
         if let policy = plan.landlock { describeLandlock(policy) }
         spec.caps_bounding = CapabilityNames.mask(plan.capabilities.bounding)

@@ -50,6 +50,9 @@ public struct CgroupPlan: Sendable, Equatable, Codable {
     /// For "out of memory (limit 32M)".
     public var memoryLimit: ByteSize?
 
+    /// Distinct hierarchies: co-mounted v1 controllers share one parent.
+    public var hierarchyCount: Int { Set(parents.values).count }
+
     public init(
         version: Version, parents: [String: String], settings: [CgroupSetting], controllers: [String],
         memoryLimit: ByteSize?

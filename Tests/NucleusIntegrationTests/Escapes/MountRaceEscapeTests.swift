@@ -23,15 +23,8 @@ import Testing
         }
         try "marker\n".write(toFile: volume + "/marker", atomically: true, encoding: .utf8)
         defer { [workspace, outside, volume].forEach { try? FileManager.default.removeItem(atPath: $0) } }
-        let racer = Self.racer(swapping: workspace + "/sub", with: outside)
-        try racer.run()
-        defer {
-            kill(racer.processIdentifier, SIGKILL)
-            racer.waitUntilExit()
-        }
-        let deadline = Date().addingTimeInterval(Self.raceSeconds)
         var outcomes: [Int32: Int] = [:]
-        while Date() < deadline {
+        try Self.race(swapping: workspace + "/sub", with: outside) {
             let result = try NucleusBinary.run(
                 ["run"] + mode.flags + [
                     "--workspace", workspace, "--volume", volume + ":/workspace/sub:ro", "--", "/bin/cat",
@@ -65,15 +58,8 @@ import Testing
         try "public\n".write(toFile: context + "/sub/file", atomically: true, encoding: .utf8)
         try "host-secret\n".write(toFile: outside + "/file", atomically: true, encoding: .utf8)
         defer { [context, outside].forEach { try? FileManager.default.removeItem(atPath: $0) } }
-        let racer = Self.racer(swapping: context + "/sub", with: outside)
-        try racer.run()
-        defer {
-            kill(racer.processIdentifier, SIGKILL)
-            racer.waitUntilExit()
-        }
-        let deadline = Date().addingTimeInterval(Self.raceSeconds)
         var started = 0
-        while Date() < deadline {
+        try Self.race(swapping: context + "/sub", with: outside) {
             let result = try NucleusBinary.run(
                 ["run"] + mode.flags + [
                     "--context", context, "--", "/bin/sh", "-c", "cat /context/sub/file 2>/dev/null; true",
@@ -85,7 +71,20 @@ import Testing
         #expect(started > 0)
     }
 
-    /// Swaps `path` between its directory and a symlink to `target`, as fast as it can.
+    /// Runs `attempt` again and again for `raceSeconds` while a racer swaps
+    /// `path` between its directory and a symlink to `target`.
+    static func race(swapping path: String, with target: String, _ attempt: () throws -> Void) throws {
+        let racer = Self.racer(swapping: path, with: target)
+        try racer.run()
+        defer {
+            kill(racer.processIdentifier, SIGKILL)
+            racer.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(raceSeconds)
+        while Date() < deadline { try attempt() }
+    }
+
+    /// Swaps `path` between its directory and a symlink to `target`, in bursts.
     static func racer(swapping path: String, with target: String) -> Process {
         let racer = Process()
         racer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
