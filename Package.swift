@@ -1,7 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-let strict: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"])]
+// MemberImportVisibility: an extension is visible only in files that import its
+// module. Without it one `import Foundation` anywhere in a target let
+// `String.contains(_:)` resolve to Foundation's overload in every file, which
+// linked Foundation, CoreFoundation and ICU (44 MB, ~0.4 ms per start).
+let strict: [SwiftSetting] = [
+    .unsafeFlags(["-warnings-as-errors"]), .enableUpcomingFeature("MemberImportVisibility"),
+]
 
 let package = Package(
     name: "nucleus",

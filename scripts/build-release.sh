@@ -16,3 +16,12 @@ swift build -c release --product nucleus -Xcxx -DNDEBUG -Xswiftc -static-executa
     -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors 2>&1 \
     | grep -vE "in statically linked applications requires at runtime|the use of .mktemp. is dangerous"
 test -x .build/release/nucleus
+# FoundationEssentials is fine; Foundation proper drags in CoreFoundation and
+# ICU (twice the binary's size, a constructor and ~0.4 ms on every start).
+# One stray overload resolved to Foundation's is enough to link it all, so
+# the build refuses it.
+if nm .build/release/nucleus | grep -q ' __CFInitialize$'; then
+    echo "build-release: nucleus links Foundation (CoreFoundation's __CFInitialize is in the binary);" \
+        "find the reference with -Xlinker -Map and use FoundationEssentials or the stdlib instead" >&2
+    exit 1
+fi

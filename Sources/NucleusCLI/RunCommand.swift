@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import NucleusDocuments
 import NucleusLifecycle
 import NucleusModel
 import NucleusPlan

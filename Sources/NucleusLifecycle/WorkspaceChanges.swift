@@ -1,3 +1,5 @@
+import Glibc
+
 /// What the workload changed in a staged workspace, against the manifest
 /// taken when it was copied. A change to a directory as a whole (created,
 /// replaced, deleted) covers everything below it.

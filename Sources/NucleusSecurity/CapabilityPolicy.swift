@@ -1,4 +1,5 @@
 import NucleusModel
+import TOMLKit
 
 /// `--caps-policy FILE`: `[bounding]`, `[inheritable]`, `[ambient]`,
 /// `[effective]`, each `keep = [NAMES]` without `CAP_`. The default keeps nothing.

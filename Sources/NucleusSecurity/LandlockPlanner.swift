@@ -1,4 +1,5 @@
 import NucleusModel
+import TOMLKit
 
 /// The workload's Landlock ruleset: the defaults derived from the mounts the
 /// plan makes, or a `--landlock-policy` file; built for the ABI this kernel
