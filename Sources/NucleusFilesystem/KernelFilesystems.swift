@@ -71,14 +71,28 @@ public enum KernelFilesystems {
             join, .directory(target),
             .mount("tmpfs", at: target, options: [.noSuid, .noDev, .noExec], data: "mode=0755,size=0"),
         ]
-        var byDirectory: [String: [String]] = [:]
-        for (controller, directory) in cgroup.parents { byDirectory[directory, default: []].append(controller) }
-        for controllers in byDirectory.values.map({ $0.sorted() }).sorted(by: { $0[0] < $1[0] }) {
-            let name = controllers.joined(separator: ",")
+        // Co-mounted controllers (cpu,cpuacct) share a directory and one mount.
+        // Plain string arrays: a dictionary of arrays and the generic `joined`
+        // cost ~0.2 ms of runtime type lookups on every start.
+        let controllers = cgroup.parents.keys.sorted()
+        var directories: [String] = []
+        var names: [String] = []
+        for controller in controllers {
+            let directory = cgroup.parents[controller]!
+            if let index = directories.firstIndex(of: directory) {
+                names[index] += "," + controller
+            } else {
+                directories.append(directory)
+                names.append(controller)
+            }
+        }
+        for index in names.indices {
+            let name = names[index]
             steps.append(.directory(target + "/" + name))
             steps.append(.mount("cgroup", at: target + "/" + name, options: sealed, data: name))
-            if controllers.count > 1 {
-                steps += controllers.map { SetupStep.symlink(target + "/" + $0, to: name) }
+            guard name.utf8.contains(UInt8(ascii: ",")) else { continue }
+            for controller in controllers where cgroup.parents[controller] == directories[index] {
+                steps.append(.symlink(target + "/" + controller, to: name))
             }
         }
         steps.append(.setAttributes(target, options: sealed))

@@ -17,11 +17,33 @@ enum CgroupFiles {
     /// `key value` lines (memory.events, cpu.stat, cpuacct.stat, memory.oom_control).
     static func keyed(_ path: String) -> [String: UInt64] {
         var values: [String: UInt64] = [:]
-        for line in (read(path) ?? "").split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            if fields.count == 2, let value = UInt64(fields[1]) { values[String(fields[0])] = value }
-        }
+        forEachKeyed(path) { key, value in values[String(decoding: key, as: UTF8.self)] = value }
         return values
+    }
+
+    /// One value of a keyed file: read at every exit (`oom_kill`), so no dictionary.
+    static func keyed(_ path: String, _ wanted: String) -> UInt64? {
+        var found: UInt64?
+        forEachKeyed(path) { key, value in if key.elementsEqual(wanted.utf8) { found = value } }
+        return found
+    }
+
+    private static func forEachKeyed(_ path: String, _ body: (ArraySlice<UInt8>, UInt64) -> Void) {
+        guard let bytes = try? SmallFiles.read(path) else { return }
+        bytes.forEachPart { line in
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return }
+            var value: UInt64 = 0
+            var digits = 0
+            for byte in line[(space + 1)...] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { digits = -1; break }
+                let (shifted, over) = value.multipliedReportingOverflow(by: 10)
+                guard !over, case let (sum, false) = shifted.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+                else { digits = -1; break }
+                value = sum
+                digits += 1
+            }
+            if digits > 0 { body(line[..<space], value) }
+        }
     }
 
     static func number(_ path: String) -> UInt64? {

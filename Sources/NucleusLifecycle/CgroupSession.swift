@@ -24,10 +24,13 @@ final class CgroupSession {
 
     init(plan: CgroupPlan, minFD: Int32) throws(NucleusError) {
         self.plan = plan
-        name = "nucleus-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-        var created: Set<String> = []
+        name = "nucleus-" + String(getpid()) + "-" + String(UInt64.random(in: 0...UInt64(UInt32.max)), radix: 16)
+        // Plain arrays of strings throughout: each new generic type (a tuple
+        // array, a Set) costs its metadata instantiation on every start.
+        var created: [String] = []
         do throws(NucleusError) {
-            for (hierarchy, parent) in plan.parents.sorted(by: { $0.key < $1.key }) {
+            for hierarchy in plan.parents.keys.sorted() {
+                let parent = plan.parents[hierarchy]!
                 let directory = parent + "/" + name
                 directories[hierarchy] = directory
                 guard !created.contains(directory) else { continue }
@@ -36,7 +39,7 @@ final class CgroupSession {
                 guard mkdir(directory, 0o755) == 0 else {
                     throw NucleusError("create the cgroup", syscall: "mkdir", path: directory, errno: errno)
                 }
-                created.insert(directory)
+                created.append(directory)
             }
             for setting in plan.settings {
                 guard let directory = directories[setting.hierarchy] else { continue }
@@ -46,7 +49,7 @@ final class CgroupSession {
                 unifiedFD = try Self.openAbove(directory, flags: O_RDONLY | O_DIRECTORY, minFD: minFD)
             } else if plan.version == .v1 {
                 // Sent to init over a socket, where they get numbers of their own.
-                for directory in Set(directories.values).sorted() {
+                for directory in created {
                     tasksFDs.append(try Self.openAbove(directory + "/tasks", flags: O_WRONLY, minFD: 0))
                 }
             }
@@ -86,7 +89,7 @@ final class CgroupSession {
     var oomKills: Int {
         guard let directory = directories[plan.version == .v2 ? "unified" : "memory"] else { return 0 }
         let file = plan.version == .v2 ? "memory.events" : "memory.oom_control"
-        return CgroupFiles.keyed(directory + "/" + file)["oom_kill"].map { Int($0) } ?? 0
+        return CgroupFiles.keyed(directory + "/" + file, "oom_kill").map { Int($0) } ?? 0
     }
 
     var stats: CgroupStats { CgroupStats(version: plan.version, directories: directories) }
@@ -142,6 +145,7 @@ public enum StaleCgroups {
         var stale: [String] = []
         while let record = readdir(stream) {
             let name = directoryEntryName(record)
+            guard name.hasPrefix("nucleus-") else { continue }
             let parts = name.split(separator: "-")
             guard parts.count == 3, parts[0] == "nucleus", let pid = pid_t(parts[1]), pid != getpid() else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { stale.append(name) }

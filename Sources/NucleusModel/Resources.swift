@@ -51,7 +51,11 @@ public struct CgroupPlan: Sendable, Equatable, Codable {
     public var memoryLimit: ByteSize?
 
     /// Distinct hierarchies: co-mounted v1 controllers share one parent.
-    public var hierarchyCount: Int { Set(parents.values).count }
+    public var hierarchyCount: Int {
+        var distinct: [String] = []
+        for parent in parents.values where !distinct.contains(parent) { distinct.append(parent) }
+        return distinct.count
+    }
 
     public init(
         version: Version, parents: [String: String], settings: [CgroupSetting], controllers: [String],

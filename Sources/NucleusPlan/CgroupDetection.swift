@@ -9,10 +9,13 @@ import NucleusModel
 
 /// Where this process sits in the host's cgroup hierarchies: statfs of
 /// `/sys/fs/cgroup` tells unified from legacy/hybrid, `/proc/self/cgroup`
-/// gives our own paths, `/proc/self/mountinfo` where each v1 controller is
-/// mounted. `NUCLEUS_CGROUP_ROOT` names a v2 directory to use instead (tests).
+/// gives our own paths, and each v1 hierarchy is looked for where every
+/// distribution mounts it, `/sys/fs/cgroup/<controllers>`, before
+/// `/proc/self/mountinfo` is read. `NUCLEUS_CGROUP_ROOT` names a v2
+/// directory to use instead (tests).
 enum CgroupDetection {
     static let cgroup2Magic: Int64 = 0x6367_7270
+    static let cgroupMagic: Int64 = 0x0027_E0EB
     static let tmpfsMagic: Int64 = 0x0102_1994
 
     static func kind(environment: (String) -> String?) -> CgroupLayout.Kind {
@@ -36,10 +39,16 @@ enum CgroupDetection {
             let path = membership.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
             return unified("/sys/fs/cgroup" + (path == "/" ? "" : path ?? ""), read: read)
         }
-        guard type == tmpfsMagic, let mountinfo = read("/proc/self/mountinfo") else {
+        guard type == tmpfsMagic else {
             return CgroupLayout(kind: .unavailable("no cgroup file system at /sys/fs/cgroup"))
         }
-        let directories = legacyDirectories(membership: membership, mounts: legacyMounts(mountinfo))
+        let conventional = conventionalDirectories(membership: membership) { nucleus_filesystem_type($0) }
+        guard
+            let directories = conventional
+                ?? read("/proc/self/mountinfo").map({
+                    legacyDirectories(membership: membership, mounts: legacyMounts($0))
+                })
+        else { return CgroupLayout(kind: .unavailable("/proc/self/mountinfo is unreadable")) }
         guard !directories.isEmpty else { return CgroupLayout(kind: .unavailable("no v1 controller is mounted")) }
         return CgroupLayout(kind: .legacy, legacyDirectories: directories)
     }
@@ -58,6 +67,40 @@ enum CgroupDetection {
             }
         }
         return directories
+    }
+
+    /// Our v1 directories when every hierarchy in `/proc/self/cgroup` is
+    /// mounted at `/sys/fs/cgroup/<its controllers>` (what systemd, cgroupfs-mount
+    /// and container hosts do), else nil. `/proc/self/mountinfo` costs 0.1 ms
+    /// or more per start, since the kernel formats every mount's options;
+    /// one statfs per hierarchy proves `<mount><our path>` is inside a v1
+    /// cgroup file system. runc trusts the same convention. A hierarchy
+    /// mounted there under another controller's name would still fail
+    /// closed: the limit files written next belong to one controller.
+    static func conventionalDirectories(membership: String, fileSystemType: (String) -> Int64)
+        -> [String: String]?
+    {
+        var directories: [String: String] = [:]
+        var complete = true
+        membership.utf8.forEachPart { line in
+            guard complete, let first = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+            let rest = line[line.index(after: first)...]
+            guard let second = rest.firstIndex(of: UInt8(ascii: ":")) else { return }
+            let controllers = rest[..<second]
+            guard !controllers.isEmpty, !controllers.starts(with: "name=".utf8) else { return }
+            let path = line[line.index(after: second)...]
+            let directory =
+                "/sys/fs/cgroup/" + String(decoding: controllers, as: UTF8.self)
+                + (path.elementsEqual("/".utf8) ? "" : String(decoding: path, as: UTF8.self))
+            guard fileSystemType(directory) == cgroupMagic else {
+                complete = false
+                return
+            }
+            controllers.forEachPart(separatedBy: UInt8(ascii: ",")) {
+                directories[String(decoding: $0, as: UTF8.self)] = directory
+            }
+        }
+        return complete ? directories : nil
     }
 
     static func unified(_ directory: String, read: (String) -> String?) -> CgroupLayout {

@@ -51,6 +51,25 @@ import Testing
         #expect(result.stderr.contains("Read-only file system"))
     }
 
+    /// Hierarchies mounted somewhere other than `/sys/fs/cgroup/<controllers>`
+    /// are found through mountinfo (the fast path looks only there). The test
+    /// mounts memory and pids elsewhere in a private mount namespace.
+    @Test func hierarchiesMountedElsewhereAreFoundThroughMountinfo() throws {
+        let script = """
+            mount -t tmpfs tmpfs /sys/fs/cgroup && mkdir /sys/fs/cgroup/m /sys/fs/cgroup/p \
+            && mount -t cgroup -o memory cgroup /sys/fs/cgroup/m && mount -t cgroup -o pids cgroup /sys/fs/cgroup/p \
+            && echo $$ && exec \(NucleusBinary.path) run --memory 48M --pids 20 -- \
+            /bin/cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
+            """
+        let result = try Process.runCapturing(
+            "/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.lines
+        #expect(Array(lines.dropFirst()) == ["50331648", "20"], "\(result.stderr)")
+        let pid = try #require(lines.first.flatMap { Int32($0) })
+        #expect(Self.cgroups(of: pid).isEmpty)
+    }
+
     /// On v1 init moves itself into its cgroups through `tasks` files
     /// nucleus opened for it as root: none of them reaches the workload.
     @Test func joiningTheCgroupLeavesNoDescriptorBehind() throws {

@@ -38,3 +38,35 @@ import Testing
             ])
     }
 }
+
+/// The fast path that skips mountinfo: hierarchies where distributions mount them.
+@Suite struct ConventionalCgroupPathTests {
+    static let membership = """
+        9:name=systemd:/user.slice
+        4:memory:/process_api/abc
+        3:cpu,cpuacct:/
+        0::/ignored
+        """
+
+    @Test func eachHierarchyIsAtSysFsCgroupNamedAfterItsControllers() {
+        var asked: [String] = []
+        let directories = CgroupDetection.conventionalDirectories(membership: Self.membership) {
+            asked.append($0)
+            return CgroupDetection.cgroupMagic
+        }
+        #expect(
+            directories == [
+                "memory": "/sys/fs/cgroup/memory/process_api/abc", "cpu": "/sys/fs/cgroup/cpu,cpuacct",
+                "cpuacct": "/sys/fs/cgroup/cpu,cpuacct",
+            ])
+        #expect(asked == ["/sys/fs/cgroup/memory/process_api/abc", "/sys/fs/cgroup/cpu,cpuacct"])
+    }
+
+    @Test func oneHierarchyElsewhereSendsEveryLookupToMountinfo() {
+        let directories = CgroupDetection.conventionalDirectories(membership: Self.membership) {
+            $0.hasPrefix("/sys/fs/cgroup/memory") ? CgroupDetection.tmpfsMagic : CgroupDetection.cgroupMagic
+        }
+        #expect(directories == nil)
+        #expect(CgroupDetection.conventionalDirectories(membership: "4:memory:/a") { _ in -2 } == nil)
+    }
+}
