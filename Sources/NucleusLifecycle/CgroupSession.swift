@@ -34,7 +34,6 @@ final class CgroupSession {
                 let directory = parent + "/" + name
                 directories[hierarchy] = directory
                 guard !created.contains(directory) else { continue }
-                StaleCgroups.sweep(parent)
                 if plan.version == .v2 { try enableControllers(plan.controllers, in: parent) }
                 guard mkdir(directory, 0o755) == 0 else {
                     throw NucleusError("create the cgroup", syscall: "mkdir", path: directory, errno: errno)
@@ -70,6 +69,16 @@ final class CgroupSession {
         close(fd)
         guard moved >= 0 else { throw NucleusError("open the cgroup", syscall: "fcntl", path: path, errno: error) }
         return moved
+    }
+
+    /// Removes what killed nucleus processes left beside our cgroups. Called
+    /// once init is on its way, so that it overlaps init's own setup.
+    func sweepStaleSiblings() {
+        var swept: [String] = []
+        for parent in plan.parents.values where !swept.contains(parent) {
+            StaleCgroups.sweep(parent)
+            swept.append(parent)
+        }
     }
 
     /// Once the child exists it holds its own copies of the `tasks` files.
@@ -130,7 +139,8 @@ final class CgroupSession {
 
 /// Leftovers of a nucleus that was killed before it could clean up: children
 /// named after a pid that no longer exists. Every start that creates a
-/// cgroup sweeps its parents; `nucleus gc` sweeps them all.
+/// cgroup sweeps its parents (`CgroupSession.sweepStaleSiblings`); `nucleus gc`
+/// sweeps them all.
 public enum StaleCgroups {
     /// Every hierarchy's parent in `layout`; returns how many were removed.
     @discardableResult

@@ -108,6 +108,7 @@ public struct Launcher {
                 try child.send(cgroupTasks: session.tasksFDs)
                 session.closeTasksFiles()
             }
+            cgroup?.sweepStaleSiblings()
             if let cgroup, fault == .afterCgroup {
                 cgroup.awaitMember()
                 throw NucleusError("join the cgroup", syscall: "injected fault (NUCLEUS_FAULT_STEP)", errno: EIO)

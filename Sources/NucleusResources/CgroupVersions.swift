@@ -59,7 +59,8 @@ enum LegacyCgroup {
         }
         if limits.cpuQuota != nil || limits.cpuWeight != nil { used.append("cpu") }
         if let quota = limits.cpuQuota {
-            settings.append(CgroupSetting("cpu", "cpu.cfs_period_us", String(ResourcePlanner.cpuPeriod)))
+            // A new v1 cgroup's cfs_period_us is already the kernel default,
+            // ResourcePlanner.cpuPeriod (100 ms): only the quota is written.
             settings.append(CgroupSetting("cpu", "cpu.cfs_quota_us", String(quota)))
         }
         if let weight = limits.cpuWeight {

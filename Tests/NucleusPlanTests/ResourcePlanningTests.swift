@@ -62,7 +62,7 @@ import Testing
         #expect(
             settings == [
                 "memory memory.limit_in_bytes=67108864", "memory memory.memsw.limit_in_bytes=100663296",
-                "cpu cpu.cfs_period_us=100000", "cpu cpu.cfs_quota_us=100000", "cpu cpu.shares=2597",
+                "cpu cpu.cfs_quota_us=100000", "cpu cpu.shares=2597",
                 "cpuset cpuset.cpus=0-1", "cpuset cpuset.mems=0", "pids pids.max=max",
             ])
     }
