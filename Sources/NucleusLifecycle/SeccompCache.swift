@@ -14,7 +14,7 @@ import NucleusModel
 enum SeccompCache {
     static let directory = "/run/nucleus/seccomp"
     /// Bumped whenever the key's text or libseccomp's output could change.
-    static let format = "nucleus-seccomp-1 libseccomp-2.5.4"
+    static let format = "nucleus-seccomp-2 libseccomp-2.5.4"
 
     static func program(for policy: SeccompPolicy, compile: (SeccompPolicy) throws(NucleusError) -> [UInt8])
         throws(NucleusError) -> [UInt8]

@@ -21,6 +21,7 @@ enum SeccompCompiler {
         // no_new_privs is set by the workload itself; other architectures get EPERM, never a kill.
         try check(seccomp_attr_set(context, SCMP_FLTATR_CTL_NNP, 0), "seccomp_attr_set")
         try check(seccomp_attr_set(context, SCMP_FLTATR_ACT_BADARCH, nucleus_scmp_act_errno(1)), "seccomp_attr_set")
+        try check(seccomp_attr_set(context, SCMP_FLTATR_CTL_OPTIMIZE, 2), "seccomp_attr_set")
         if policy.mode == .enforce {
             for rule in policy.rules { try add(rule, to: context, fallback: fallback) }
         }
