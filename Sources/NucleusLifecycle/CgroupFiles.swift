@@ -31,18 +31,10 @@ enum CgroupFiles {
     private static func forEachKeyed(_ path: String, _ body: (ArraySlice<UInt8>, UInt64) -> Void) {
         guard let bytes = try? SmallFiles.read(path) else { return }
         bytes.forEachPart { line in
-            guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return }
-            var value: UInt64 = 0
-            var digits = 0
-            for byte in line[(space + 1)...] {
-                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { digits = -1; break }
-                let (shifted, over) = value.multipliedReportingOverflow(by: 10)
-                guard !over, case let (sum, false) = shifted.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
-                else { digits = -1; break }
-                value = sum
-                digits += 1
-            }
-            if digits > 0 { body(line[..<space], value) }
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")),
+                let value = UInt64(String(decoding: line[(space + 1)...], as: UTF8.self))
+            else { return }
+            body(line[..<space], value)
         }
     }
 

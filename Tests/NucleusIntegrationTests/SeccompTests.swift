@@ -1,5 +1,9 @@
 import Foundation
+import NucleusPlan
 import Testing
+
+@testable import NucleusCLI
+@testable import NucleusLifecycle
 
 /// The default seccomp allowlist and its options, observed from inside.
 @Suite struct SeccompTests {
@@ -104,19 +108,24 @@ import Testing
 @Suite struct SeccompCacheTests {
     static let directory = "/run/nucleus/seccomp"
 
-    static func entries() -> Set<String> {
-        Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+    /// The cache file of the policy `arguments` plan, named the way the
+    /// binary names it. Other suites fill the directory at the same time, so
+    /// a before/after listing cannot tell which new file is this test's.
+    static func cacheFile(for arguments: [String]) throws -> String {
+        let run = try #require(FastRunParser.parse(["nucleus", "run"] + arguments + ["--", "/bin/true"]))
+        let plan = try Planner.plan(run.flags.request(), host: LiveHost())
+        let policy = try #require(plan.seccomp)
+        return directory + "/" + SeccompCache.key(policy) + ".bpf"
     }
 
     @Test func aCachedProgramOthersCouldWriteIsIgnored() throws {
         // A flag combination no other test uses, so the cache file is this test's alone.
         let flags = ["--seccomp-allow", "sched_getattr", "--seccomp-allow", "munlockall", "--allow-jit"]
-        let before = Self.entries()
+        let path = try Self.cacheFile(for: flags)
+        unlink(path)  // left by an interrupted earlier run
+        defer { unlink(path) }
         let first = try Probe.run(["ptrace"], flags: flags)
         #expect(first == ["ptrace": 1])
-        let created = Self.entries().subtracting(before)
-        let name = try #require(created.first, "the run should have cached its program")
-        let path = Self.directory + "/" + name
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect(attributes[.ownerAccountID] as? Int == 0)
         #expect(attributes[.posixPermissions] as? Int == 0o600)
@@ -124,6 +133,5 @@ import Testing
         try Data(count: 8).write(to: URL(fileURLWithPath: path))  // "return KILL" if it were ever loaded
         let second = try Probe.run(["ptrace", "getpriority"], flags: flags)
         #expect(second == ["ptrace": 1, "getpriority": 0])
-        unlink(path)
     }
 }
