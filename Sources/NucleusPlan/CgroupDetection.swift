@@ -1,5 +1,6 @@
 import CNucleus
 import NucleusModel
+import NucleusResources
 
 #if canImport(Glibc)
     import Glibc
@@ -69,17 +70,18 @@ enum CgroupDetection {
         return directories
     }
 
-    /// Our v1 directories when every hierarchy in `/proc/self/cgroup` is
-    /// mounted at `/sys/fs/cgroup/<its controllers>` (what systemd, cgroupfs-mount
+    /// Our v1 directories when every hierarchy of `/proc/self/cgroup` with a
+    /// `wanted` controller is mounted at `/sys/fs/cgroup/<its controllers>` (what systemd, cgroupfs-mount
     /// and container hosts do), else nil. `/proc/self/mountinfo` costs 0.1 ms
     /// or more per start, since the kernel formats every mount's options;
     /// one statfs per hierarchy proves `<mount><our path>` is inside a v1
     /// cgroup file system. runc trusts the same convention. A hierarchy
     /// mounted there under another controller's name would still fail
     /// closed: the limit files written next belong to one controller.
-    static func conventionalDirectories(membership: String, fileSystemType: (String) -> Int64)
-        -> [String: String]?
-    {
+    static func conventionalDirectories(
+        membership: String, wanted: [String] = ResourcePlanner.legacyControllers,
+        fileSystemType: (String) -> Int64
+    ) -> [String: String]? {
         var directories: [String: String] = [:]
         var complete = true
         membership.utf8.forEachPart { line in
@@ -87,7 +89,13 @@ enum CgroupDetection {
             let rest = line[line.index(after: first)...]
             guard let second = rest.firstIndex(of: UInt8(ascii: ":")) else { return }
             let controllers = rest[..<second]
-            guard !controllers.isEmpty, !controllers.starts(with: "name=".utf8) else { return }
+            var used = false
+            controllers.forEachPart(separatedBy: UInt8(ascii: ",")) { name in
+                used = used || wanted.contains { $0.utf8.elementsEqual(name) }
+            }
+            // Hierarchies nucleus never uses (name=systemd, devices, rdma...)
+            // may be mounted anywhere or nowhere: not looked at.
+            guard used else { return }
             let path = line[line.index(after: second)...]
             let directory =
                 "/sys/fs/cgroup/" + String(decoding: controllers, as: UTF8.self)

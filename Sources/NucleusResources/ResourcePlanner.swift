@@ -5,6 +5,8 @@ import NucleusModel
 /// or impossible value is refused here, before anything exists.
 public enum ResourcePlanner {
     public static let cpuPeriod: UInt64 = 100_000
+    /// Every v1 controller a limit or `--stats-json` can ask for.
+    public static let legacyControllers = ["blkio", "cpu", "cpuacct", "cpuset", "memory", "pids"]
 
     /// - Parameter requireCgroup: strict-agent and production: a cgroup
     ///   always, and a start refused without one.

@@ -62,6 +62,18 @@ import Testing
         #expect(asked == ["/sys/fs/cgroup/memory/process_api/abc", "/sys/fs/cgroup/cpu,cpuacct"])
     }
 
+    @Test func hierarchiesNucleusNeverUsesAreNotLookedAt() {
+        var asked: [String] = []
+        let directories = CgroupDetection.conventionalDirectories(
+            membership: "12:rdma:/\n5:devices:/x\n" + Self.membership
+        ) {
+            asked.append($0)
+            return $0.contains("rdma") || $0.contains("devices") ? -2 : CgroupDetection.cgroupMagic
+        }
+        #expect(asked == ["/sys/fs/cgroup/memory/process_api/abc", "/sys/fs/cgroup/cpu,cpuacct"])
+        #expect(directories?["devices"] == nil && directories?["memory"] != nil)
+    }
+
     @Test func oneHierarchyElsewhereSendsEveryLookupToMountinfo() {
         let directories = CgroupDetection.conventionalDirectories(membership: Self.membership) {
             $0.hasPrefix("/sys/fs/cgroup/memory") ? CgroupDetection.tmpfsMagic : CgroupDetection.cgroupMagic
