@@ -2,7 +2,9 @@ import NucleusModel
 
 /// A test hook: `NUCLEUS_FAULT_STEP` makes one step fail with EIO so tests can
 /// prove a failure at that point leaves nothing behind. It can only make
-/// nucleus fail, never weaken what it sets up.
+/// nucleus fail, never weaken what it sets up: the one hook that skips a
+/// step takes only steps whose absence the plan itself catches (a mount the
+/// production audit checks) or that isolate nothing (bringing up `lo`).
 public enum FaultInjection: Equatable, Sendable {
     /// Fail writing the user namespace maps (in the host-side process).
     case idMaps
@@ -31,6 +33,11 @@ public enum FaultInjection: Equatable, Sendable {
         if value == "after-cgroup" { return .afterCgroup }
         if value == "after-network" { return .afterNetwork }
         if value.hasPrefix("skip:"), case .setupStep(let index) = try parse(String(value.dropFirst(5)), plan: plan) {
+            guard skippable(plan.setup[index], in: plan) else {
+                throw .invalid(
+                    "\(environmentVariable)=\(value): only bringing up lo, or a mount the production mount audit checks, can be skipped"
+                )
+            }
             return .skipStep(index)
         }
         if let number = Int(value), (1...plan.setup.count).contains(number) { return .setupStep(number - 1) }
@@ -42,5 +49,19 @@ public enum FaultInjection: Equatable, Sendable {
             }
         }
         throw .invalid("\(environmentVariable)=\(value) names no step of this plan")
+    }
+
+    /// Skipping `step` leaves isolation as it was: either the mount audit,
+    /// which runs before the workload, refuses the start, or the step
+    /// isolates nothing. Never the root: the steps after it would write
+    /// into the host directory beneath.
+    static func skippable(_ step: SetupStep, in plan: Plan) -> Bool {
+        let audited = !step.optional && plan.setup.contains { $0.kind == .auditMounts }
+        switch step.kind {
+        case .loopbackUp: return true
+        case .setAttributes: return audited
+        case .mount, .bind: return audited && step.target != "/"
+        default: return false
+        }
     }
 }

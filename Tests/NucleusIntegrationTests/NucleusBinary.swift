@@ -80,8 +80,12 @@ enum NucleusBinary {
 
 /// What the test process itself sees on the host, for before/after comparisons.
 enum HostState {
+    /// The host's mounts, without the named network namespaces under
+    /// `/run/netns` that `NetworkWorld` test hosts add and remove while other
+    /// suites run (nucleus itself never mounts there).
     static func mountTable() throws -> String {
-        try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).lines
+            .filter { !$0.contains(" /run/netns") }.joined(separator: "\n")
     }
 
     /// Host pids whose command line contains `marker`.

@@ -109,10 +109,12 @@ import Testing
         #expect(result.stderr.lines.count == 1, "\(result.stderr)")
         #expect(result.stderr.contains(what) && result.stderr.contains(why), "\(result.stderr)")
         #expect(try HostState.mountTable() == mountsBefore)
-        // Agent mode does not audit: the same skipped step goes unnoticed there.
+        // Agent mode does not audit, so the hook refuses to skip there: it
+        // must never weaken a sandbox that nothing checks.
         let agent = try NucleusBinary.run(
             ["run", "--rootfs", Self.rootfs, "--", "/bin/sh", "-c", "echo RAN"], environment: environment)
-        #expect(agent.stdout == "RAN\n")
+        #expect(agent.status == 125 && agent.stdout.isEmpty)
+        #expect(agent.stderr.contains("can be skipped"), "\(agent.stderr)")
     }
 
     @Test func productionRunsFromItsRootfsWithHiddenPids() throws {
