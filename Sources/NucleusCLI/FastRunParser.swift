@@ -125,26 +125,22 @@ enum FastRunParser {
         case .hostname: flags.hostname = text
         case .rootfs: flags.rootfs = text
         case .rootfsSize: flags.rootfsSize = text
-        case .network:
-            guard let mode = NetworkMode(rawValue: text) else { return false }
-            flags.network = mode
+        case .network: return value(text, as: NetworkMode.self) { flags.network = $0 }
         case .allowHostNetwork: flags.allowHostNetwork = true
-        case .natBackend:
-            guard let backend = NATBackend(rawValue: text) else { return false }
-            flags.natBackend = backend
+        case .natBackend: return value(text, as: NATBackend.self) { flags.natBackend = $0 }
         case .subnet: flags.subnet = text
         case .ipv6: flags.ipv6 = true
         case .publish: flags.publish.append(text)
         case .publishShort: flags.publish.append(text)
         case .dns: flags.dns.append(text)
         case .egressAllow: flags.egressAllow.append(text)
-        case .egressTcpPort: return number(text) { flags.egressTcpPort.append($0) }
-        case .egressUdpPort: return number(text) { flags.egressUdpPort.append($0) }
+        case .egressTcpPort: return value(text) { flags.egressTcpPort.append($0) }
+        case .egressUdpPort: return value(text) { flags.egressUdpPort.append($0) }
         case .egressDomain: flags.egressDomain.append(text)
         case .timeNamespace: flags.timeNamespace = true
-        case .timeOffsetMonotonic: return number(text) { flags.timeOffsetMonotonic = $0 }
-        case .timeOffsetBoottime: return number(text) { flags.timeOffsetBoottime = $0 }
-        case .usernsBase: return number(text) { flags.usernsBase = $0 }
+        case .timeOffsetMonotonic: return value(text) { flags.timeOffsetMonotonic = $0 }
+        case .timeOffsetBoottime: return value(text) { flags.timeOffsetBoottime = $0 }
+        case .usernsBase: return value(text) { flags.usernsBase = $0 }
         case .procRw: flags.procReadWrite = true
         case .allowChrootFallback: flags.allowChrootFallback = true
         case .home: flags.home = text
@@ -154,32 +150,26 @@ enum FastRunParser {
         case .env: flags.env.append(text)
         case .envShort: flags.env.append(text)
         case .envFile: flags.envFile.append(text)
-        case .envFd: return number(text) { flags.envFd = $0 }
-        case .preserveFds: return number(text) { flags.preserveFds = $0 }
+        case .envFd: return value(text) { flags.envFd = $0 }
+        case .preserveFds: return value(text) { flags.preserveFds = $0 }
         case .terminal: flags.terminal = true
         case .workdir: flags.workdir = text
         case .volume: flags.volume.append(text)
         case .tmpfs: flags.tmpfs.append(text)
         case .secret: flags.secret.append(text)
         case .workspace: flags.workspace = text
-        case .workspaceMode:
-            guard let mode = WorkspaceMode(rawValue: text) else { return false }
-            flags.workspaceMode = mode
+        case .workspaceMode: return value(text, as: WorkspaceMode.self) { flags.workspaceMode = $0 }
         case .workspaceExec: flags.workspaceExec = true
         case .protect: flags.protect.append(text)
         case .unprotectGit: flags.unprotectGit = true
         case .context: flags.context = text
-        case .contextMode:
-            guard let mode = ContextMode(rawValue: text) else { return false }
-            flags.contextMode = mode
+        case .contextMode: return value(text, as: ContextMode.self) { flags.contextMode = $0 }
         case .verifyContextIntegrity: flags.verifyContextIntegrity = true
         case .providerConfigRo: flags.providerConfigRo.append(text)
         case .providerConfigRw: flags.providerConfigRw.append(text)
         case .seccompProfile: flags.seccompProfile = text
         case .seccompProfileSha256: flags.seccompProfileSha256 = text
-        case .seccompMode:
-            guard let mode = SeccompPolicy.Mode(rawValue: text) else { return false }
-            flags.seccompMode = mode
+        case .seccompMode: return value(text, as: SeccompPolicy.Mode.self) { flags.seccompMode = $0 }
         case .seccompLog: flags.seccompLog = text
         case .seccompLogDenied: flags.seccompLogDenied = true
         case .seccompAllow: flags.seccompAllow.append(text)
@@ -190,15 +180,13 @@ enum FastRunParser {
         case .capsPolicySha256: flags.capsPolicySha256 = text
         case .memory: flags.memory = text
         case .memorySwap: flags.memorySwap = text
-        case .cpus:
-            guard let cpus = Double(text) else { return false }
-            flags.cpus = cpus
-        case .cpuWeight: return number(text) { flags.cpuWeight = $0 }
+        case .cpus: return value(text) { flags.cpus = $0 }
+        case .cpuWeight: return value(text) { flags.cpuWeight = $0 }
         case .cpuset: flags.cpuset = text
-        case .pids: return number(text) { flags.pids = $0 }
+        case .pids: return value(text) { flags.pids = $0 }
         case .ioLimit: flags.ioLimit.append(text)
         case .memlock: flags.memlock = text
-        case .nofile: return number(text) { flags.nofile = $0 }
+        case .nofile: return value(text) { flags.nofile = $0 }
         case .statsJson: flags.statsJson = text
         case .serviceMode: flags.serviceMode = text
         case .strictAgent: flags.strictAgent = true
@@ -207,33 +195,33 @@ enum FastRunParser {
         case .requireKernelLockdown: flags.requireKernelLockdown = text
         case .verifyRootfsAttestation: flags.verifyRootfsAttestation = true
         case .eventsJsonl: flags.eventsJsonl = text
-        case .eventsFd: return number(text) { flags.eventsFd = $0 }
+        case .eventsFd: return value(text) { flags.eventsFd = $0 }
         case .systemdCredential: flags.systemdCredential.append(text)
         case .healthCmd: flags.healthCmd = text
-        case .healthInterval:
-            guard let seconds = Double(text) else { return false }
-            flags.healthInterval = seconds
-        case .healthRetries: return number(text) { flags.healthRetries = $0 }
-        case .healthStartPeriod:
-            guard let seconds = Double(text) else { return false }
-            flags.healthStartPeriod = seconds
-        case .healthTimeout:
-            guard let seconds = Double(text) else { return false }
-            flags.healthTimeout = seconds
+        case .healthInterval: return value(text) { flags.healthInterval = $0 }
+        case .healthRetries: return value(text) { flags.healthRetries = $0 }
+        case .healthStartPeriod: return value(text) { flags.healthStartPeriod = $0 }
+        case .healthTimeout: return value(text) { flags.healthTimeout = $0 }
         case .healthExitOnUnhealthy: flags.healthExitOnUnhealthy = true
         case .readinessExec: flags.readinessExec = text
-        case .readinessTcp: return number(text) { flags.readinessTcp = $0 }
+        case .readinessTcp: return value(text) { flags.readinessTcp = $0 }
         case .sdNotify: flags.sdNotify = true
         case .readinessSdNotify: flags.readinessSdNotify = true
-        case .stopTimeout:
-            guard let seconds = Double(text) else { return false }
-            flags.stopTimeout = seconds
+        case .stopTimeout: return value(text) { flags.stopTimeout = $0 }
         }
         return true
     }
 
-    private static func number<T: FixedWidthInteger>(_ text: String, _ set: (T) -> Void) -> Bool {
+    /// A number (`Int`, `UInt16`, `Double`...) parsed from `text`, or false.
+    private static func value<T: LosslessStringConvertible>(_ text: String, _ set: (T) -> Void) -> Bool {
         guard let value = T(text) else { return false }
+        set(value)
+        return true
+    }
+
+    /// One of an option's named choices, or false.
+    private static func value<T: RawRepresentable<String>>(_ text: String, as _: T.Type, _ set: (T) -> Void) -> Bool {
+        guard let value = T(rawValue: text) else { return false }
         set(value)
         return true
     }
