@@ -74,11 +74,7 @@ final class CgroupSession {
     /// Removes what killed nucleus processes left beside our cgroups. Called
     /// once init is on its way, so that it overlaps init's own setup.
     func sweepStaleSiblings() {
-        var swept: [String] = []
-        for parent in plan.parents.values where !swept.contains(parent) {
-            StaleCgroups.sweep(parent)
-            swept.append(parent)
-        }
+        for parent in plan.parentDirectories { StaleCgroups.sweep(parent) }
     }
 
     /// Once the child exists it holds its own copies of the `tasks` files.

@@ -50,12 +50,19 @@ public struct CgroupPlan: Sendable, Equatable, Codable {
     /// For "out of memory (limit 32M)".
     public var memoryLimit: ByteSize?
 
-    /// Distinct hierarchies: co-mounted v1 controllers share one parent.
-    public var hierarchyCount: Int {
+    /// Each distinct parent directory once, in controller order: co-mounted
+    /// v1 controllers share one. A plain array, not a `Set`: this runs on
+    /// every start, where a new generic type costs its instantiation.
+    public var parentDirectories: [String] {
         var distinct: [String] = []
-        for parent in parents.values where !distinct.contains(parent) { distinct.append(parent) }
-        return distinct.count
+        for controller in parents.keys.sorted() where !distinct.contains(parents[controller]!) {
+            distinct.append(parents[controller]!)
+        }
+        return distinct
     }
+
+    /// Distinct hierarchies, one join each for init.
+    public var hierarchyCount: Int { parentDirectories.count }
 
     public init(
         version: Version, parents: [String: String], settings: [CgroupSetting], controllers: [String],

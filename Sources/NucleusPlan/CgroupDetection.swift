@@ -58,16 +58,27 @@ enum CgroupDetection {
     /// lines `ID:CONTROLLERS:PATH` (the v2 line, `0::PATH`, is skipped).
     static func legacyDirectories(membership: String, mounts: [String: String]) -> [String: String] {
         var directories: [String: String] = [:]
-        for line in membership.utf8.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3, !fields[0].elementsEqual("0".utf8) else { continue }
-            let path = fields[2].elementsEqual("/".utf8) ? "" : String(decoding: fields[2], as: UTF8.self)
-            for controller in fields[1].split(separator: UInt8(ascii: ",")) {
-                let name = String(decoding: controller, as: UTF8.self)
+        forEachHierarchy(in: membership) { controllers, path in
+            controllers.forEachPart(separatedBy: UInt8(ascii: ",")) {
+                let name = String(decoding: $0, as: UTF8.self)
                 if let mount = mounts[name] { directories[name] = mount + path }
             }
         }
         return directories
+    }
+
+    /// Each v1 line `ID:CONTROLLERS:PATH` of `/proc/self/cgroup` (the v2 line,
+    /// `0::PATH`, has no controllers and is skipped), with PATH "" for the root.
+    private static func forEachHierarchy(
+        in membership: String, _ body: (_ controllers: Substring.UTF8View, _ path: String) -> Void
+    ) {
+        membership.utf8.forEachPart { line in
+            guard let first = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+            let rest = line[line.index(after: first)...]
+            guard let second = rest.firstIndex(of: UInt8(ascii: ":")), second != rest.startIndex else { return }
+            let path = line[line.index(after: second)...]
+            body(rest[..<second], path.elementsEqual("/".utf8) ? "" : String(decoding: path, as: UTF8.self))
+        }
     }
 
     /// Our v1 directories when every hierarchy of `/proc/self/cgroup` with a
@@ -84,11 +95,8 @@ enum CgroupDetection {
     ) -> [String: String]? {
         var directories: [String: String] = [:]
         var complete = true
-        membership.utf8.forEachPart { line in
-            guard complete, let first = line.firstIndex(of: UInt8(ascii: ":")) else { return }
-            let rest = line[line.index(after: first)...]
-            guard let second = rest.firstIndex(of: UInt8(ascii: ":")) else { return }
-            let controllers = rest[..<second]
+        forEachHierarchy(in: membership) { controllers, path in
+            guard complete else { return }
             var used = false
             controllers.forEachPart(separatedBy: UInt8(ascii: ",")) { name in
                 used = used || wanted.contains { $0.utf8.elementsEqual(name) }
@@ -96,10 +104,7 @@ enum CgroupDetection {
             // Hierarchies nucleus never uses (name=systemd, devices, rdma...)
             // may be mounted anywhere or nowhere: not looked at.
             guard used else { return }
-            let path = line[line.index(after: second)...]
-            let directory =
-                "/sys/fs/cgroup/" + String(decoding: controllers, as: UTF8.self)
-                + (path.elementsEqual("/".utf8) ? "" : String(decoding: path, as: UTF8.self))
+            let directory = "/sys/fs/cgroup/" + String(decoding: controllers, as: UTF8.self) + path
             guard fileSystemType(directory) == cgroupMagic else {
                 complete = false
                 return
