@@ -67,8 +67,12 @@ public enum KernelFilesystems {
         }
         let join = SetupStep(kind: .joinCgroup, target: "")
         guard ownNetworkNamespace else { return [join] }
+        // The tmpfs and its mount points come before the join: kernel objects
+        // made after it are charged to the new memory cgroup, whose first
+        // charge per superblock allocates per-cgroup lists (~20 us a start),
+        // and a later join gives the host side longer to create the cgroups.
         var steps: [SetupStep] = [
-            join, .directory(target),
+            .directory(target),
             .mount("tmpfs", at: target, options: [.noSuid, .noDev, .noExec], data: "mode=0755,size=0"),
         ]
         // Co-mounted controllers (cpu,cpuacct) share a directory and one mount.
@@ -89,11 +93,16 @@ public enum KernelFilesystems {
         for index in names.indices {
             let name = names[index]
             steps.append(.directory(target + "/" + name))
-            steps.append(.mount("cgroup", at: target + "/" + name, options: sealed, data: name))
             guard name.utf8.contains(UInt8(ascii: ",")) else { continue }
             for controller in controllers where cgroup.parents[controller] == directories[index] {
                 steps.append(.symlink(target + "/" + controller, to: name))
             }
+        }
+        // Mounted from inside the new cgroup namespace, so each shows the
+        // container's own cgroup as its root.
+        steps.append(join)
+        for name in names {
+            steps.append(.mount("cgroup", at: target + "/" + name, options: sealed, data: name))
         }
         steps.append(.setAttributes(target, options: sealed))
         return steps

@@ -42,6 +42,22 @@ import Testing
         #expect(Set(cgroup.controllers) == ["memory", "pids", "cpu", "io"])
     }
 
+    /// Init joins its v1 cgroups as late as it can: the inside view's tmpfs and
+    /// mount points are made before, charged to nucleus's own memory cgroup;
+    /// the cgroup mounts after, from inside the new cgroup namespace.
+    @Test func v1InsideViewIsPreparedBeforeTheJoinAndMountedAfterIt() throws {
+        let setup = try plan({ $0.memory = ByteSize(bytes: 64 << 20) }).setup
+        let join = try #require(setup.firstIndex { $0.kind == .joinCgroup })
+        let prepared = setup.indices.filter {
+            setup[$0].target.hasPrefix("/sys/fs/cgroup") && setup[$0].kind != .setAttributes
+                && setup[$0].fstype != "cgroup"
+        }
+        let cgroupMounts = setup.indices.filter { setup[$0].fstype == "cgroup" }
+        #expect(prepared.count >= 3 && prepared.allSatisfy { $0 < join })
+        #expect(!cgroupMounts.isEmpty && cgroupMounts.allSatisfy { $0 > join })
+        #expect(setup.firstIndex { $0.kind == .pivotRoot }! > cgroupMounts.max()!)
+    }
+
     @Test func v1WritesEachHierarchyBelowNucleusOwnCgroup() throws {
         var host = FakeHost()
         host.entries["/sys/fs/cgroup/memory/box/memory.memsw.limit_in_bytes"] = .file
