@@ -248,7 +248,9 @@ final class LaunchSpec {
     }
 
     private func copy(_ string: String) -> UnsafeMutablePointer<CChar> {
-        let pointer = strdup(string)!
+        // withCString reads a native string in place; passing the String
+        // straight to strdup would first copy it into a temporary array.
+        let pointer = string.withCString { strdup($0)! }
         strings.append(pointer)
         return pointer
     }

@@ -27,39 +27,70 @@ enum SeccompCache {
         return program
     }
 
+    /// The fingerprint of the policy's text: the format line, the mode and
+    /// default action, then one line per rule. The pieces are hashed as they
+    /// come; building the text as one string first cost more instructions
+    /// than the rest of the start before clone (string growth, a slow byte loop).
     static func key(_ policy: SeccompPolicy) -> String {
         // Spelled out by hand: interpolating an enum goes through reflection,
         // whose first protocol-conformance scan costs more than the compile.
-        var text = format + "\n" + policy.mode.rawValue + " " + code(policy.defaultAction) + "\n"
+        var hash = Fingerprint()
+        for piece in [format, "\n", policy.mode.rawValue, " ", code(policy.defaultAction), "\n"] { hash.add(piece) }
         for rule in policy.rules {
-            text += code(rule.action)
-            for name in rule.names { text += " " + name }  // not joined(): its generic lookup costs ~70 µs
-            for condition in rule.conditions {
-                text +=
-                    " " + String(condition.index) + " " + condition.op.rawValue + " " + String(condition.value) + " "
-                    + String(condition.valueTwo)
+            hash.add(code(rule.action))
+            for name in rule.names {  // not joined(): its generic lookup costs ~70 µs
+                hash.add(" ")
+                hash.add(name)
             }
-            text += "\n"
+            for condition in rule.conditions {
+                hash.add(" ")
+                hash.add(UInt64(condition.index))
+                hash.add(" ")
+                hash.add(condition.op.rawValue)
+                hash.add(" ")
+                hash.add(condition.value)
+                hash.add(" ")
+                hash.add(condition.valueTwo)
+            }
+            hash.add("\n")
         }
-        return fingerprint(text)
+        return hash.hex
     }
 
-    /// 128 bits of FNV-1a over the key text, two lanes. Not a cryptographic
-    /// hash and need not be: only root can write the cache, and it only has to
-    /// tell nucleus's own policies apart; SHA-256 would pay BoringSSL's CPU
-    /// setup on every start.
-    static func fingerprint(_ text: String) -> String {
-        var lanes: (UInt64, UInt64) = (0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142)
-        for byte in text.utf8 {
+    /// 128 bits of FNV-1a, two lanes. Not a cryptographic hash and need not
+    /// be: only root can write the cache, and it only has to tell nucleus's
+    /// own policies apart; SHA-256 would pay BoringSSL's CPU setup on every start.
+    struct Fingerprint {
+        private var lanes: (UInt64, UInt64) = (0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142)
+
+        mutating func add(_ text: String) {
+            var text = text
+            text.withUTF8 { bytes in
+                for byte in bytes { add(byte: byte) }
+            }
+        }
+
+        /// The number's decimal digits, the bytes `String(number)` would hold.
+        mutating func add(_ number: UInt64) {
+            var divisor: UInt64 = 1
+            while number / divisor >= 10 { divisor *= 10 }
+            while divisor > 0 {
+                add(byte: UInt8(ascii: "0") + UInt8(number / divisor % 10))
+                divisor /= 10
+            }
+        }
+
+        private mutating func add(byte: UInt8) {
             lanes.0 = (lanes.0 ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
             lanes.1 = (lanes.1 ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 &+ 0x9E37_79B9
         }
-        return hex(lanes.0) + hex(lanes.1)
-    }
 
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        var hex: String { Self.hex(lanes.0) + Self.hex(lanes.1) }
+
+        private static func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
     }
 
     static func code(_ action: SeccompPolicy.Action) -> String {

@@ -50,7 +50,15 @@ public struct SeccompPolicy: Sendable, Equatable, Codable {
     /// For the plan's description, on every start: no sort.
     public var allowedCount: Int { allowedSet.count }
 
-    private var allowedSet: Set<String> { Set(rules.filter { $0.action == .allow }.flatMap(\.names)) }
+    /// Sized up front: growing a set rehashes every name again at each
+    /// doubling, and the plan's description counts them on every start.
+    private var allowedSet: Set<String> {
+        var names = Set<String>(minimumCapacity: rules.reduce(0) { $0 + $1.names.count })
+        for rule in rules where rule.action == .allow {
+            for name in rule.names { names.insert(name) }
+        }
+        return names
+    }
 }
 
 /// One rule: its action for `names` when every condition holds.
