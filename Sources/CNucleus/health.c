@@ -1,6 +1,6 @@
 /*
  * Health and readiness checks run inside the running container, never as host root: a
- * child of the host side joins every namespace of the container's init
+ * child of the host side, put in the container's cgroups, joins every namespace of the container's init
  * (setns on its pidfd), forks once more so the command is inside the pid
  * namespace too, and that grandchild becomes the workload would: rlimits,
  * identity, no capabilities, Landlock, seccomp, exec.
@@ -31,6 +31,14 @@ __attribute__((noreturn)) static void run_joined(const struct nucleus_spec *spec
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         _exit(NUCLEUS_EXIT_SETUP_FAILED);
+    /* cgroup v1: into the container's cgroups first, as init did (the
+     * kernel checks whoever opened the files: the host side). A check that
+     * cannot join does not run outside the container's limits. */
+    for (uint32_t i = 0; i < spec->n_cgroup_tasks; i++) {
+        if (write(spec->cgroup_tasks[i], "0", 1) != 1)
+            _exit(NUCLEUS_EXIT_SETUP_FAILED);
+        close(spec->cgroup_tasks[i]);
+    }
     /* The init's namespaces minus those it does not have (a host network). */
     if (setns(init_pidfd, CONTAINER_NAMESPACES) < 0 &&
         setns(init_pidfd, CONTAINER_NAMESPACES & ~CLONE_NEWNET) < 0)
@@ -53,25 +61,30 @@ __attribute__((noreturn)) static void run_joined(const struct nucleus_spec *spec
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-/* A plain child of the host side with a pidfd: 0 in the child. */
-static long clone_with_pidfd(int *pidfd) {
+/* A plain child of the host side with a pidfd, in the cgroup `cgroup_fd`
+ * names (v2) when it is not -1: 0 in the child. */
+static long clone_with_pidfd(int *pidfd, int cgroup_fd) {
     struct clone_args args;
     memset(&args, 0, sizeof args);
     args.flags = CLONE_PIDFD;
     args.pidfd = (uint64_t)(uintptr_t)pidfd;
     args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= 0x200000000ULL; /* CLONE_INTO_CGROUP */
+        args.cgroup = (uint64_t)cgroup_fd;
+    }
     return nucleus_clone3(&args);
 }
 
 pid_t nucleus_spawn_in_container(const struct nucleus_spec *spec, int init_pidfd, int *pidfd) {
-    long pid = clone_with_pidfd(pidfd);
+    long pid = clone_with_pidfd(pidfd, spec->cgroup_fd);
     if (pid == 0)
         run_joined(spec, init_pidfd);
     return pid < 0 ? -errno : (pid_t)pid;
 }
 
 pid_t nucleus_probe_tcp_in_container(int init_pidfd, uint16_t port, int *pidfd) {
-    long pid = clone_with_pidfd(pidfd);
+    long pid = clone_with_pidfd(pidfd, -1);
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (setns(init_pidfd, CLONE_NEWNET) < 0)

@@ -19,7 +19,8 @@ final class CgroupSession {
     /// v2: the child, for `CLONE_INTO_CGROUP`.
     private(set) var unifiedFD: Int32 = -1
     /// v1: each distinct child's `tasks` file, through which init moves
-    /// itself (see the join-cgroup step); closed once init has its copies.
+    /// itself (see the join-cgroup step); closed once init has its copies,
+    /// unless health checks or exec probes will join through them too.
     private(set) var tasksFDs: [Int32] = []
 
     init(plan: CgroupPlan, minFD: Int32) throws(NucleusError) {

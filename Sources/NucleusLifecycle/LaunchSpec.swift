@@ -28,6 +28,7 @@ final class LaunchSpec {
     private let argv: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let envp: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private let groups: UnsafeMutablePointer<UInt32>
+    private var cgroupTasks: UnsafeMutableBufferPointer<Int32>?
 
     init(
         plan: Plan, faultStep: Int32, skipStep: Int32 = -1, detachedTrees: [Int: Int32] = [:],
@@ -145,10 +146,23 @@ final class LaunchSpec {
         landlockPaths.deallocate()
         landlockPorts.deallocate()
         rlimits.deallocate()
+        cgroupTasks?.deallocate()
     }
 
     /// cgroup v2: the child is cloned straight into this cgroup.
     func setCgroup(_ fd: Int32) { spec.cgroup_fd = fd }
+
+    /// A check in the running container joins its cgroups too: cloned into
+    /// the v2 cgroup, or moved through the v1 `tasks` files the session keeps.
+    func join(_ cgroup: CgroupSession) {
+        spec.cgroup_fd = cgroup.unifiedFD
+        guard !cgroup.tasksFDs.isEmpty else { return }
+        let tasks = UnsafeMutableBufferPointer<Int32>.allocate(capacity: cgroup.tasksFDs.count)
+        _ = tasks.initialize(from: cgroup.tasksFDs)
+        cgroupTasks = tasks
+        spec.cgroup_tasks = UnsafePointer(tasks.baseAddress)
+        spec.n_cgroup_tasks = UInt32(tasks.count)
+    }
 
     private func describeLandlock(_ policy: LandlockPolicy) {
         for (index, rule) in policy.paths.enumerated() {

@@ -106,7 +106,8 @@ public struct Launcher {
                 let session = try CgroupSession(plan: cgroupPlan, minFD: minFD)
                 cgroup = session
                 try child.send(cgroupTasks: session.tasksFDs)
-                session.closeTasksFiles()
+                // Health checks and exec probes join through the same files later.
+                if plan.health == nil && plan.readiness == nil { session.closeTasksFiles() }
             }
             cgroup?.sweepStaleSiblings()
             if let cgroup, fault == .afterCgroup {
@@ -140,9 +141,11 @@ public struct Launcher {
             throw error
         }
         events?.start(id: id, pid: pid, cgroup: cgroup?.directories.values.sorted().first, plan: plan)
-        let health = try healthMonitor(child: child, seccompProgram: seccompProgram ?? [], events: events, id: id)
+        let health = try healthMonitor(
+            child: child, cgroup: cgroup, seccompProgram: seccompProgram ?? [], events: events, id: id)
         let readiness = try readinessMonitor(
-            child: child, seccompProgram: seccompProgram ?? [], endpoint: trees.notify, events: events, id: id)
+            child: child, cgroup: cgroup, seccompProgram: seccompProgram ?? [], endpoint: trees.notify, events: events,
+            id: id)
         let outcome = Supervisor(
             child: child, signalFD: signalFD, tracer: tracer, stopTimeout: plan.process.stopTimeout, health: health,
             readiness: readiness, network: network,
@@ -204,14 +207,16 @@ extension Launcher {
         }
     }
 
-    /// `--health-cmd`: the same process spec as the workload's, another argv.
-    func healthMonitor(child: ContainerInit, seccompProgram: [UInt8], events: EventStream?, id: String)
-        throws(NucleusError) -> HealthMonitor?
-    {
+    /// `--health-cmd`: the same process spec as the workload's, another argv,
+    /// in the container's cgroups.
+    func healthMonitor(
+        child: ContainerInit, cgroup: CgroupSession?, seccompProgram: [UInt8], events: EventStream?, id: String
+    ) throws(NucleusError) -> HealthMonitor? {
         guard let check = plan.health else { return nil }
         var healthPlan = plan
         healthPlan.process.argv = check.command
         let spec = try LaunchSpec(plan: healthPlan, faultStep: -1, seccompProgram: seccompProgram)
+        if let cgroup { spec.join(cgroup) }
         let monitor = HealthMonitor(check: check, spec: spec, initPidfd: child.pidfd, now: MonotonicClock.now())
         let notice = self.notice
         monitor.onChange = { status in
@@ -224,12 +229,14 @@ extension Launcher {
 
     /// `--readiness-*`: once ready, an events record and, with `--sd-notify`, READY=1 to the caller.
     func readinessMonitor(
-        child: ContainerInit, seccompProgram: [UInt8], endpoint: NotifyEndpoint?, events: EventStream?, id: String
+        child: ContainerInit, cgroup: CgroupSession?, seccompProgram: [UInt8], endpoint: NotifyEndpoint?,
+        events: EventStream?, id: String
     ) throws(NucleusError) -> ReadinessMonitor? {
         guard let readiness = plan.readiness else { return nil }
         var probePlan = plan
         if case .exec(let argv) = readiness { probePlan.process.argv = argv }
         let spec = try LaunchSpec(plan: probePlan, faultStep: -1, seccompProgram: seccompProgram)
+        if let cgroup { spec.join(cgroup) }
         let monitor = ReadinessMonitor(
             readiness: readiness, spec: spec, initPidfd: child.pidfd, endpoint: endpoint, now: MonotonicClock.now())
         let notifySocket = plan.notifySocket

@@ -30,6 +30,25 @@ import Testing
         #expect(result.stderr.lines == ["nucleus: health: healthy"], "\(result.stderr)")
     }
 
+    /// A check counts against the container's limits: it runs in the
+    /// container's cgroups, so inside the cgroup namespace its
+    /// /proc/self/cgroup reads like the workload's, every path `/`. Outside
+    /// them, the memory line would climb above the namespace's root (`/..`).
+    @Test func theCheckRunsInTheContainersCgroups() throws {
+        let result = try NucleusBinary.run([
+            "run", "--memory", "64M", "--health-cmd", "cat /proc/self/cgroup > /tmp/check-cgroup",
+            "--health-interval", "0.2", "--health-start-period", "30", "--", "/bin/sh", "-c",
+            "for i in $(seq 100); do [ -s /tmp/check-cgroup ] && break; sleep 0.1; done; "
+                + "cat /proc/self/cgroup; echo ---; cat /tmp/check-cgroup",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let halves = result.stdout.components(separatedBy: "---\n")
+        #expect(halves.count == 2 && !halves[1].isEmpty, "\(result.stdout)")
+        #expect(halves.first?.lines.sorted() == halves.last?.lines.sorted(), "\(result.stdout)")
+        #expect(result.stdout.lines.contains { $0.contains(":memory:") && $0.hasSuffix(":/") }, "\(result.stdout)")
+        #expect(!result.stdout.contains("/.."), "\(result.stdout)")
+    }
+
     @Test func anUnhealthyContainerEndsWhenAsked() throws {
         let result = try NucleusBinary.run([
             "run", "--health-cmd", "false", "--health-interval", "0.2", "--health-start-period", "0",

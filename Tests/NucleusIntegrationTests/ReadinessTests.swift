@@ -19,6 +19,17 @@ import Testing
         return process
     }
 
+    /// Like health checks, an exec probe runs in the container's cgroups.
+    @Test func anExecProbeRunsInTheContainersCgroups() throws {
+        let result = try NucleusBinary.run([
+            "run", "--pids", "64", "--readiness-exec", "cat /proc/self/cgroup > /tmp/probe-cgroup", "--", "/bin/sh",
+            "-c", "for i in $(seq 100); do [ -s /tmp/probe-cgroup ] && break; sleep 0.1; done; cat /tmp/probe-cgroup",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.lines.contains { $0.contains(":pids:") && $0.hasSuffix(":/") }, "\(result.stdout)")
+        #expect(!result.stdout.contains("/.."), "\(result.stdout)")
+    }
+
     @Test func readyAfterTheCommandSucceedsIsRelayedToNotifySocket() throws {
         let socket = "/tmp/nucleus-notify-\(getpid()).sock"
         let events = "/tmp/nucleus-ready-\(getpid()).jsonl"

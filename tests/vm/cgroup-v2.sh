@@ -49,6 +49,12 @@ out=$("$NUCLEUS" run --allow-degraded-security --pids 8 -- /usr/bin/python3 -c "
 [ "$out" = "fork failed: EAGAIN" ]
 check "fork fails with EAGAIN past --pids" $? "$out"
 
+out=$("$NUCLEUS" run --allow-degraded-security --memory 64M --health-cmd 'cat /proc/self/cgroup > /tmp/hc' \
+    --health-interval 0.2 --health-start-period 60 -- /bin/sh -c \
+    'for i in $(seq 150); do [ -s /tmp/hc ] && break; sleep 0.2; done; cat /tmp/hc' 2>/dev/null)
+[ "$out" = "0::/" ]
+check "health checks run in the container's cgroup (CLONE_INTO_CGROUP)" $? "$out"
+
 "$NUCLEUS" run --allow-degraded-security --memory 64M --stats-json "$work/stats.json" -- /bin/sh -c 'head -c 10M /dev/zero | tail -c 8M > /dev/null'
 grep -q '"cgroup_version": "v2"' "$work/stats.json" && grep -q '"memory_peak_bytes": [1-9]' "$work/stats.json" &&
     grep -q '"cpu_seconds": [0-9]' "$work/stats.json"

@@ -166,6 +166,9 @@ struct nucleus_spec {
     int32_t trace_fd;             /* trace mode: init sends the filter's listener here; else -1 */
     int32_t cgroup_fd;            /* cgroup v2: clone straight into it (CLONE_INTO_CGROUP); else -1 */
     uint32_t cgroup_hierarchies;  /* cgroup v1: how many `tasks` files the join step receives */
+    const int32_t *cgroup_tasks;  /* cgroup v1, a check in a running container: the container's
+                                     `tasks` files its child moves itself through; else NULL */
+    uint32_t n_cgroup_tasks;
     const struct nucleus_rlimit *rlimits;
     uint32_t n_rlimits;
 
@@ -248,9 +251,11 @@ int nucleus_notif_receive(int listener, int32_t *nr, uint32_t *pid, uint64_t *id
 int nucleus_notif_continue(int listener, uint64_t id);
 
 /* Health checks (health.c): run spec's argv inside the container whose init
- * is init_pidfd, as the workload would run. Returns the host pid of a child
- * that exits with the command's status (128+N if killed by N), setting
- * *pidfd; or -errno. Its stdin, stdout and stderr are /dev/null. */
+ * is init_pidfd, as the workload would run, and in its cgroups
+ * (spec->cgroup_fd on v2, spec->cgroup_tasks on v1), so its limits count
+ * the check too. Returns the host pid of a child that exits with the
+ * command's status (128+N if killed by N), setting *pidfd; or -errno. Its
+ * stdin, stdout and stderr are /dev/null. */
 pid_t nucleus_spawn_in_container(const struct nucleus_spec *spec, int init_pidfd, int *pidfd);
 
 /* --readiness-tcp: a child in the container's network namespace that exits 0
