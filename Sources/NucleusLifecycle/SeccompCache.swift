@@ -29,8 +29,8 @@ enum SeccompCache {
 
     /// The fingerprint of the policy's text: the format line, the mode and
     /// default action, then one line per rule. The pieces are hashed as they
-    /// come; building the text as one string first cost more instructions
-    /// than the rest of the start before clone (string growth, a slow byte loop).
+    /// come; building the text as one string first cost a third of the
+    /// instructions nucleus runs before clone (string growth, a slow byte loop).
     static func key(_ policy: SeccompPolicy) -> String {
         // Spelled out by hand: interpolating an enum goes through reflection,
         // whose first protocol-conformance scan costs more than the compile.
