@@ -158,6 +158,19 @@ import Testing
         for run in [ended, killed, injected] { #expect(Self.cgroups(of: run.pid).isEmpty) }
     }
 
+    /// A health check is in the container's cgroups (HealthTests): one still
+    /// running when the workload ends is killed with them, and they go.
+    @Test func aHealthCheckStillRunningAtTheEndLeavesNothing() throws {
+        let marker = "33\(getpid() % 1000).5"
+        let result = try NucleusBinary.run([
+            "run", "--memory", "64M", "--health-cmd", "sleep \(marker)", "--health-interval", "0.1",
+            "--health-timeout", "60", "--health-start-period", "0", "--", "/bin/sleep", "1",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Self.cgroups(of: result.pid).isEmpty)
+        #expect(HostState.processes(containing: "sleep \(marker)").isEmpty)
+    }
+
     @Test func aKilledNucleusLeavesNoProcessAndItsCgroupGoesAtTheNextStart() throws {
         let marker = "32\(getpid() % 1000).5"
         let running = try NucleusBinary.start([
