@@ -34,6 +34,12 @@ struct Supervisor {
     func superviseUntilExit() -> Outcome {
         var failure: ChildFailure?
         var killAt: Double?
+        // Checks and probes start once the workload has exec'd (the error
+        // pipe's end of file). Before that init is still building the
+        // container, and a check joining its namespaces would find them half
+        // made: the host's root before pivot_root, the cgroup namespace
+        // before the join.
+        var workloadStarted = false
         while true {
             var fds = [
                 pollfd(fd: child.errorFD, events: Int16(POLLIN), revents: 0),
@@ -51,7 +57,8 @@ struct Supervisor {
             }
             let networkSlot = fds.count
             fds += network?.pollRequests ?? []
-            let due = [killAt, health?.dueAt, readiness?.dueAt].compactMap { $0 }.min()
+            let checksDue = workloadStarted ? [health?.dueAt, readiness?.dueAt] : []
+            let due = ([killAt] + checksDue).compactMap { $0 }.min()
             let wait = due.map { Int32(max(0, ($0 - MonotonicClock.now()) * 1000).rounded(.up)) } ?? -1
             let ready = poll(&fds, nfds_t(fds.count), wait)
             if let health {
@@ -59,13 +66,13 @@ struct Supervisor {
                 if slotUsed, fds.count > healthSlot, fds[healthSlot].revents != 0 {
                     health.checkEnded(now: MonotonicClock.now())
                 }
-                health.tick(now: MonotonicClock.now())
+                if workloadStarted { health.tick(now: MonotonicClock.now()) }
             }
             if let readiness {
                 if readiness.pollFD >= 0, fds.count > readinessSlot, fds[readinessSlot].revents != 0 {
                     readiness.probeEnded(now: MonotonicClock.now())
                 }
-                readiness.tick(now: MonotonicClock.now())
+                if workloadStarted { readiness.tick(now: MonotonicClock.now()) }
             }
             if let network, ready > 0 {
                 for slot in networkSlot..<fds.count where fds[slot].revents != 0 {
@@ -85,7 +92,8 @@ struct Supervisor {
                 case .failure(let record): failure = failure ?? record
                 case .endOfFile:
                     child.closeErrorPipe()
-                    if failure == nil { logger.debug("workload started") }
+                    workloadStarted = failure == nil
+                    if workloadStarted { logger.debug("workload started") }
                 case .interrupted: break
                 }
             }

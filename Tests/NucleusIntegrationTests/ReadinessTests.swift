@@ -19,6 +19,24 @@ import Testing
         return process
     }
 
+    /// Probes start once the workload has exec'd, when init has finished the
+    /// container, not while it is still mounting (300 tmpfs mounts make that
+    /// take long enough that an early probe always lands in it): the probe
+    /// then sees the container's /etc and writes to its /tmp.
+    @Test func probesWaitForTheFinishedContainer() throws {
+        let seen = "/tmp/nucleus-readiness-seen-\(getpid())"
+        defer { unlink(seen) }
+        let mounts = (1...300).flatMap { ["--tmpfs", "/scratch/t\($0)"] }
+        let result = try NucleusBinary.run(
+            ["run"] + mounts + [
+                "--hostname", "probe-box", "--readiness-exec", "cat /etc/hostname >> \(seen)", "--", "/bin/sh", "-c",
+                "for i in $(seq 100); do [ -s \(seen) ] && break; sleep 0.1; done; cat \(seen)",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "probe-box\n")
+        #expect(access(seen, F_OK) != 0, "a probe wrote to the host's /tmp")
+    }
+
     /// Like health checks, an exec probe runs in the container's cgroups.
     @Test func anExecProbeRunsInTheContainersCgroups() throws {
         let result = try NucleusBinary.run([
