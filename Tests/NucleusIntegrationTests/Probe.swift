@@ -11,6 +11,8 @@ enum Probe {
         ).path
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         _ = try? Process.runCapturing("/usr/bin/gcc", ["-O2", "-o", directory + "/probe", source])
+        // Gone with the test run: every run used to leave one behind in /tmp.
+        atexit { try? FileManager.default.removeItem(atPath: "/tmp/nucleus-probe-\(getpid())") }
         return directory
     }()
 
