@@ -29,12 +29,10 @@ final class CgroupSession {
         // Plain arrays of strings throughout: each new generic type (a tuple
         // array, a Set) costs its metadata instantiation on every start.
         var created: [String] = []
+        for hierarchy in plan.parents.keys { directories[hierarchy] = plan.parents[hierarchy]! + "/" + name }
         do throws(NucleusError) {
-            for hierarchy in plan.parents.keys.sorted() {
-                let parent = plan.parents[hierarchy]!
+            for parent in plan.parentDirectories {
                 let directory = parent + "/" + name
-                directories[hierarchy] = directory
-                guard !created.contains(directory) else { continue }
                 if plan.version == .v2 { try enableControllers(plan.controllers, in: parent) }
                 guard mkdir(directory, 0o755) == 0 else {
                     throw NucleusError("create the cgroup", syscall: "mkdir", path: directory, errno: errno)

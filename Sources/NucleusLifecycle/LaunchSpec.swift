@@ -149,11 +149,9 @@ final class LaunchSpec {
         cgroupTasks?.deallocate()
     }
 
-    /// cgroup v2: the child is cloned straight into this cgroup.
-    func setCgroup(_ fd: Int32) { spec.cgroup_fd = fd }
-
-    /// A check in the running container joins its cgroups too: cloned into
-    /// the v2 cgroup, or moved through the v1 `tasks` files the session keeps.
+    /// The child goes into the session's cgroups: cloned straight into the v2
+    /// cgroup, or, for a check in the running container, moved through the
+    /// v1 `tasks` files the session keeps (init gets them at its join step).
     func join(_ cgroup: CgroupSession) {
         spec.cgroup_fd = cgroup.unifiedFD
         guard !cgroup.tasksFDs.isEmpty else { return }

@@ -85,7 +85,7 @@ public struct Launcher {
             plan: trees.plan, faultStep: faultStep, skipStep: skipStep, detachedTrees: trees.trees,
             seccompProgram: seccompProgram ?? [])
         let tracer = try traceSocket(spec)
-        if let cgroup, cgroup.unifiedFD >= 0 { spec.setCgroup(cgroup.unifiedFD) }
+        if let cgroup { spec.join(cgroup) }
         var pidfd: Int32 = -1
         var syncFD: Int32 = -1
         var errorFD: Int32 = -1

@@ -64,6 +64,12 @@ public struct CgroupPlan: Sendable, Equatable, Codable {
     /// Distinct hierarchies, one join each for init.
     public var hierarchyCount: Int { parentDirectories.count }
 
+    /// The controllers whose child is created in `parent`, sorted: more than
+    /// one where v1 co-mounts them (`cpu,cpuacct`).
+    public func controllers(in parent: String) -> [String] {
+        parents.keys.sorted().filter { parents[$0] == parent }
+    }
+
     public init(
         version: Version, parents: [String: String], settings: [CgroupSetting], controllers: [String],
         memoryLimit: ByteSize?

@@ -1,3 +1,4 @@
+import NucleusFilesystem
 import NucleusModel
 import NucleusPlan
 import NucleusResources
@@ -56,6 +57,28 @@ import Testing
         #expect(prepared.count >= 3 && prepared.allSatisfy { $0 < join })
         #expect(!cgroupMounts.isEmpty && cgroupMounts.allSatisfy { $0 > join })
         #expect(setup.firstIndex { $0.kind == .pivotRoot }! > cgroupMounts.max()!)
+    }
+
+    /// Co-mounted v1 controllers share one directory and one mount inside,
+    /// named like the host's, with a symlink for each controller.
+    @Test func coMountedControllersShareOneMountInside() {
+        let cgroup = CgroupPlan(
+            version: .v1,
+            parents: [
+                "cpu": "/sys/fs/cgroup/cpu,cpuacct/box", "cpuacct": "/sys/fs/cgroup/cpu,cpuacct/box",
+                "memory": "/sys/fs/cgroup/memory/box",
+            ], settings: [], controllers: [], memoryLimit: nil)
+        let steps = KernelFilesystems.cgroupSteps(cgroup, ownNetworkNamespace: true).map {
+            "\($0.kind.rawValue) \($0.target) \($0.source ?? "") \($0.data ?? "")"
+        }
+        #expect(
+            steps == [
+                "mkdir /sys/fs/cgroup  ", "mount /sys/fs/cgroup tmpfs mode=0755,size=0",
+                "mkdir /sys/fs/cgroup/cpu,cpuacct  ", "symlink /sys/fs/cgroup/cpu cpu,cpuacct ",
+                "symlink /sys/fs/cgroup/cpuacct cpu,cpuacct ", "mkdir /sys/fs/cgroup/memory  ", "join-cgroup   ",
+                "mount /sys/fs/cgroup/cpu,cpuacct cgroup cpu,cpuacct", "mount /sys/fs/cgroup/memory cgroup memory",
+                "set-attributes /sys/fs/cgroup  ",
+            ], "\(steps)")
     }
 
     @Test func v1WritesEachHierarchyBelowNucleusOwnCgroup() throws {
