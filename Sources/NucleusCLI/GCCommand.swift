@@ -18,7 +18,7 @@ struct GCCommand: ParsableCommand {
         let store = try AddressLeases(directory: AddressLeases.directory(for: home))
         let before = store.all().count
         let live = BridgeAttachment.reclaim(store, route: try? RouteSocket())
-        let cgroups = StaleCgroups.sweep(layout: LiveHost().cgroupLayout)
+        let cgroups = StaleCgroups.sweep(layout: LiveHost().everyCgroupHierarchy)
         let staging = StaleStaging.sweep()
         print(
             "reclaimed \(before - live.count) lease(s), \(cgroups) cgroup(s) and \(staging) workspace staging copy(ies); \(live.count) bridge container(s) still running"

@@ -73,7 +73,7 @@ final class CgroupSession {
     /// Removes what killed nucleus processes left beside our cgroups. Called
     /// once init is on its way, so that it overlaps init's own setup.
     func sweepStaleSiblings() {
-        for parent in plan.parentDirectories { StaleCgroups.sweep(parent) }
+        for parent in plan.parentDirectories { StaleCgroups.sweep(parent, version: plan.version) }
     }
 
     /// Once the child exists it holds its own copies of the `tasks` files.
@@ -140,24 +140,28 @@ public enum StaleCgroups {
     /// Every hierarchy's parent in `layout`; returns how many were removed.
     @discardableResult
     public static func sweep(layout: CgroupLayout) -> Int {
-        let parents = Set([layout.unifiedDirectory].compactMap { $0 } + layout.legacyDirectories.values)
-        return parents.sorted().reduce(0) { $0 + sweep($1) }
+        let legacy = Set(layout.legacyDirectories.values).sorted().reduce(0) { $0 + sweep($1, version: .v1) }
+        return legacy + (layout.unifiedDirectory.map { sweep($0, version: .v2) } ?? 0)
     }
 
     @discardableResult
-    static func sweep(_ parent: String) -> Int {
+    static func sweep(_ parent: String, version: CgroupPlan.Version) -> Int {
         guard let stream = opendir(parent) else { return 0 }
         var stale: [String] = []
         while let record = readdir(stream) {
             let name = directoryEntryName(record)
-            guard name.hasPrefix("nucleus-") else { continue }
-            let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[0] == "nucleus", let pid = pid_t(parts[1]), pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { stale.append(name) }
+            if let pid = owner(of: name), pid != getpid(), kill(pid, 0) != 0 && errno == ESRCH { stale.append(name) }
         }
         closedir(stream)
-        let version: CgroupPlan.Version = access(parent + "/cgroup.controllers", F_OK) == 0 ? .v2 : .v1
         for name in stale { CgroupFiles.killAndRemove(parent + "/" + name, version: version) }
         return stale.count
+    }
+
+    /// The pid in a name `nucleus-<pid>-<random>`, or nil for any other name.
+    static func owner(of name: String) -> pid_t? {
+        guard name.hasPrefix("nucleus-") else { return nil }
+        let rest = name.dropFirst("nucleus-".count)
+        guard let dash = rest.firstIndex(of: "-"), !rest[rest.index(after: dash)...].contains("-") else { return nil }
+        return pid_t(rest[..<dash])
     }
 }

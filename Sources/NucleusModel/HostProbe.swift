@@ -25,9 +25,10 @@ public protocol HostProbe: Sendable {
     var kernelLockdown: KernelLockdown? { get }
     /// Which cgroup hierarchy the host mounts at /sys/fs/cgroup (one statfs).
     var cgroupKind: CgroupLayout.Kind { get }
-    /// The cgroup hierarchies and nucleus's own place in them (reads
-    /// /proc/self/cgroup and, on v1, mountinfo: asked only when needed).
-    var cgroupLayout: CgroupLayout { get }
+    /// Nucleus's own place in the hierarchies of `kind` (what `cgroupKind`
+    /// found): reads /proc/self/cgroup and, on v1, looks only for the
+    /// hierarchies of `controllers`. Asked only when a cgroup is needed.
+    func cgroupLayout(_ kind: CgroupLayout.Kind, controllers: [String]) -> CgroupLayout
     var onlineCPUs: Int { get }
     /// Whether this process may create entries in directory `path`.
     func isWritable(_ path: String) -> Bool

@@ -28,22 +28,25 @@ enum CgroupDetection {
         }
     }
 
-    static func layout(environment: (String) -> String?, read: (String) -> String?) -> CgroupLayout {
+    /// `kind` is what `kind(environment:)` found (one statfs, not repeated
+    /// here); on v1 only the hierarchies of `wanted` are looked for.
+    static func layout(
+        _ kind: CgroupLayout.Kind, wanted: [String], environment: (String) -> String?, read: (String) -> String?
+    ) -> CgroupLayout {
         if let root = environment("NUCLEUS_CGROUP_ROOT"), !root.isEmpty {
             return unified(root, read: read)
         }
+        if case .unavailable = kind { return CgroupLayout(kind: kind) }
         guard let membership = read("/proc/self/cgroup") else {
             return CgroupLayout(kind: .unavailable("/proc/self/cgroup is unreadable"))
         }
-        let type = nucleus_filesystem_type("/sys/fs/cgroup")
-        if type == cgroup2Magic {
+        if kind == .unified {
             let path = membership.split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
             return unified("/sys/fs/cgroup" + (path == "/" ? "" : path ?? ""), read: read)
         }
-        guard type == tmpfsMagic else {
-            return CgroupLayout(kind: .unavailable("no cgroup file system at /sys/fs/cgroup"))
+        let conventional = conventionalDirectories(membership: membership, wanted: wanted) {
+            nucleus_filesystem_type($0)
         }
-        let conventional = conventionalDirectories(membership: membership) { nucleus_filesystem_type($0) }
         guard
             let directories = conventional
                 ?? read("/proc/self/mountinfo").map({
@@ -59,25 +62,48 @@ enum CgroupDetection {
     static func legacyDirectories(membership: String, mounts: [String: String]) -> [String: String] {
         var directories: [String: String] = [:]
         forEachHierarchy(in: membership) { controllers, path in
-            controllers.forEachPart(separatedBy: UInt8(ascii: ",")) {
-                let name = String(decoding: $0, as: UTF8.self)
+            for name in controllers {
                 if let mount = mounts[name] { directories[name] = mount + path }
             }
         }
         return directories
     }
 
-    /// Each v1 line `ID:CONTROLLERS:PATH` of `/proc/self/cgroup` (the v2 line,
-    /// `0::PATH`, has no controllers and is skipped), with PATH "" for the root.
+    /// Each v1 line `ID:CONTROLLERS:PATH` of `/proc/self/cgroup` as its
+    /// controllers and PATH ("" for the root); the v2 line, `0::PATH`, has
+    /// no controllers and is skipped. A scan over the bytes: walking
+    /// `Substring.UTF8View` indices cost ~5k instructions a line, on every
+    /// start with a v1 cgroup.
     private static func forEachHierarchy(
-        in membership: String, _ body: (_ controllers: Substring.UTF8View, _ path: String) -> Void
+        in membership: String, _ body: (_ controllers: [String], _ path: String) -> Void
     ) {
-        membership.utf8.forEachPart { line in
-            guard let first = line.firstIndex(of: UInt8(ascii: ":")) else { return }
-            let rest = line[line.index(after: first)...]
-            guard let second = rest.firstIndex(of: UInt8(ascii: ":")), second != rest.startIndex else { return }
-            let path = line[line.index(after: second)...]
-            body(rest[..<second], path.elementsEqual("/".utf8) ? "" : String(decoding: path, as: UTF8.self))
+        var text = membership
+        text.withUTF8 { bytes in
+            func string(_ range: Range<Int>) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            }
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                var first = -1
+                var second = -1
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\n") {
+                    if bytes[end] == UInt8(ascii: ":") {
+                        if first < 0 { first = end } else if second < 0 { second = end }
+                    }
+                    end += 1
+                }
+                defer { start = end + 1 }
+                guard second > first + 1 else { continue }
+                var controllers: [String] = []
+                var name = first + 1
+                for index in name...second where index == second || bytes[index] == UInt8(ascii: ",") {
+                    controllers.append(string(name..<index))
+                    name = index + 1
+                }
+                let path = second + 1..<end
+                body(controllers, path.count == 1 && bytes[path.lowerBound] == UInt8(ascii: "/") ? "" : string(path))
+            }
         }
     }
 
@@ -90,28 +116,20 @@ enum CgroupDetection {
     /// mounted there under another controller's name would still fail
     /// closed: the limit files written next belong to one controller.
     static func conventionalDirectories(
-        membership: String, wanted: [String] = ResourcePlanner.legacyControllers,
-        fileSystemType: (String) -> Int64
+        membership: String, wanted: [String], fileSystemType: (String) -> Int64
     ) -> [String: String]? {
         var directories: [String: String] = [:]
         var complete = true
         forEachHierarchy(in: membership) { controllers, path in
-            guard complete else { return }
-            var used = false
-            controllers.forEachPart(separatedBy: UInt8(ascii: ",")) { name in
-                used = used || wanted.contains { $0.utf8.elementsEqual(name) }
-            }
             // Hierarchies nucleus never uses (name=systemd, devices, rdma...)
             // may be mounted anywhere or nowhere: not looked at.
-            guard used else { return }
-            let directory = "/sys/fs/cgroup/" + String(decoding: controllers, as: UTF8.self) + path
+            guard complete, controllers.contains(where: { wanted.contains($0) }) else { return }
+            let directory = "/sys/fs/cgroup/" + controllers.concatenated(separator: ",") + path
             guard fileSystemType(directory) == cgroupMagic else {
                 complete = false
                 return
             }
-            controllers.forEachPart(separatedBy: UInt8(ascii: ",")) {
-                directories[String(decoding: $0, as: UTF8.self)] = directory
-            }
+            for controller in controllers { directories[controller] = directory }
         }
         return complete ? directories : nil
     }

@@ -1,6 +1,7 @@
 import CNucleus
 import NucleusModel
 import NucleusNetwork
+import NucleusResources
 
 #if canImport(Glibc)
     import Glibc
@@ -99,8 +100,15 @@ public struct LiveHost: HostProbe {
         CgroupDetection.kind(environment: environmentValue)
     }
 
-    public var cgroupLayout: CgroupLayout {
-        CgroupDetection.layout(environment: environmentValue) { path in try? readTextFile(path) }
+    /// Every hierarchy a start may use (`nucleus gc` sweeps them all).
+    public var everyCgroupHierarchy: CgroupLayout {
+        cgroupLayout(cgroupKind, controllers: ResourcePlanner.legacyControllers)
+    }
+
+    public func cgroupLayout(_ kind: CgroupLayout.Kind, controllers: [String]) -> CgroupLayout {
+        CgroupDetection.layout(kind, wanted: controllers, environment: environmentValue) { path in
+            try? readTextFile(path)
+        }
     }
 
     public func isWritable(_ path: String) -> Bool { access(path, W_OK) == 0 }

@@ -41,12 +41,19 @@ enum UnifiedCgroup {
 enum LegacyCgroup {
     /// Only the hierarchies a limit needs (each costs a mkdir, a join and an
     /// rmdir per start); `accounting` (`--stats-json`) adds memory and cpuacct.
-    static func plan(_ limits: CgroupLimits, layout: CgroupLayout, accounting: Bool, host: any HostProbe)
-        throws(NucleusError) -> CgroupPlan
-    {
+    static func controllers(_ limits: CgroupLimits, accounting: Bool) -> [String] {
         var used = ["pids"]
         if limits.memory != nil || accounting { used.append("memory") }
         if accounting { used.append("cpuacct") }
+        if limits.cpuQuota != nil || limits.cpuWeight != nil { used.append("cpu") }
+        if limits.cpuset != nil { used.append("cpuset") }
+        if !limits.io.isEmpty { used.append("blkio") }
+        return used
+    }
+
+    static func plan(_ limits: CgroupLimits, layout: CgroupLayout, accounting: Bool, host: any HostProbe)
+        throws(NucleusError) -> CgroupPlan
+    {
         var settings: [CgroupSetting] = []
         if let memory = limits.memory {
             settings.append(CgroupSetting("memory", "memory.limit_in_bytes", String(memory)))
@@ -57,7 +64,6 @@ enum LegacyCgroup {
                     CgroupSetting("memory", "memory.memsw.limit_in_bytes", String(memory + (limits.swap ?? 0))))
             }
         }
-        if limits.cpuQuota != nil || limits.cpuWeight != nil { used.append("cpu") }
         if let quota = limits.cpuQuota {
             // A new v1 cgroup's cfs_period_us is already the kernel default,
             // ResourcePlanner.cpuPeriod (100 ms): only the quota is written.
@@ -68,13 +74,11 @@ enum LegacyCgroup {
             settings.append(CgroupSetting("cpu", "cpu.shares", String(2 + (weight - 1) * 262_142 / 9_999)))
         }
         if let cpuset = limits.cpuset, let parent = layout.legacyDirectories["cpuset"] {
-            used.append("cpuset")
             let mems = (try? host.readTextFile(parent + "/cpuset.mems"))?.filter { !$0.isWhitespace } ?? "0"
             settings.append(CgroupSetting("cpuset", "cpuset.cpus", cpuset))
             settings.append(CgroupSetting("cpuset", "cpuset.mems", mems.isEmpty ? "0" : mems))
         }
         settings.append(CgroupSetting("pids", "pids.max", limits.pids.map { String($0) } ?? "max"))
-        if !limits.io.isEmpty { used.append("blkio") }
         let blkioFiles = [
             "riops": "blkio.throttle.read_iops_device", "wiops": "blkio.throttle.write_iops_device",
             "rbps": "blkio.throttle.read_bps_device", "wbps": "blkio.throttle.write_bps_device",
@@ -85,7 +89,7 @@ enum LegacyCgroup {
             }
         }
         var parents: [String: String] = [:]
-        for controller in used {
+        for controller in controllers(limits, accounting: accounting) {
             guard let directory = layout.legacyDirectories[controller] else {
                 throw .invalid("cgroup v1: no \(controller) hierarchy is mounted")
             }

@@ -20,7 +20,10 @@ public enum ResourcePlanner {
         let kind = host.cgroupKind
         let needsLegacyCgroup = limits.asksForCgroupLimits || request.statsJSON != nil || requireCgroup != nil
         let layout =
-            kind == .legacy && !needsLegacyCgroup ? CgroupLayout(kind: .legacy) : host.cgroupLayout
+            kind == .legacy && !needsLegacyCgroup
+            ? CgroupLayout(kind: .legacy)
+            : host.cgroupLayout(
+                kind, controllers: LegacyCgroup.controllers(limits, accounting: request.statsJSON != nil))
         switch layout.kind {
         case .unified:
             cgroup = try UnifiedCgroup.plan(limits, layout: layout, accounting: request.statsJSON != nil)

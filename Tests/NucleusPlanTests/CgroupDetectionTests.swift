@@ -37,6 +37,18 @@ import Testing
                 "cpuacct": "/sys/fs/cgroup/cpu,cpuacct",
             ])
     }
+
+    /// The kernel's own text: a trailing newline, and a path may hold colons.
+    @Test func pathsKeepTheirColonsAndBlankLinesAreSkipped() {
+        let directories = CgroupDetection.legacyDirectories(
+            membership: "4:memory:/a:b\n\n3:cpu,cpuacct:/c\n",
+            mounts: CgroupDetection.legacyMounts(Self.mountinfo))
+        #expect(
+            directories == [
+                "memory": "/sys/fs/cgroup/memory/a:b", "cpu": "/sys/fs/cgroup/cpu,cpuacct/c",
+                "cpuacct": "/sys/fs/cgroup/cpu,cpuacct/c",
+            ])
+    }
 }
 
 /// The fast path that skips mountinfo: hierarchies where distributions mount them.
@@ -47,10 +59,11 @@ import Testing
         3:cpu,cpuacct:/
         0::/ignored
         """
+    static let all = ["blkio", "cpu", "cpuacct", "cpuset", "memory", "pids"]
 
     @Test func eachHierarchyIsAtSysFsCgroupNamedAfterItsControllers() {
         var asked: [String] = []
-        let directories = CgroupDetection.conventionalDirectories(membership: Self.membership) {
+        let directories = CgroupDetection.conventionalDirectories(membership: Self.membership, wanted: Self.all) {
             asked.append($0)
             return CgroupDetection.cgroupMagic
         }
@@ -65,7 +78,7 @@ import Testing
     @Test func hierarchiesNucleusNeverUsesAreNotLookedAt() {
         var asked: [String] = []
         let directories = CgroupDetection.conventionalDirectories(
-            membership: "12:rdma:/\n5:devices:/x\n" + Self.membership
+            membership: "12:rdma:/\n5:devices:/x\n" + Self.membership, wanted: Self.all
         ) {
             asked.append($0)
             return $0.contains("rdma") || $0.contains("devices") ? -2 : CgroupDetection.cgroupMagic
@@ -74,11 +87,33 @@ import Testing
         #expect(directories?["devices"] == nil && directories?["memory"] != nil)
     }
 
+    /// The kind comes from the one statfs `cgroupKind` made; a host without
+    /// cgroups is not looked at again.
+    @Test func anUnavailableKindIsTakenAsFound() {
+        var reads: [String] = []
+        let layout = CgroupDetection.layout(.unavailable("none here"), wanted: ["memory"], environment: { _ in nil }) {
+            reads.append($0)
+            return nil
+        }
+        #expect(layout.kind == .unavailable("none here"))
+        #expect(reads.isEmpty)
+    }
+
+    @Test func onlyTheHierarchiesThisPlanUsesAreLookedAt() {
+        var asked: [String] = []
+        let directories = CgroupDetection.conventionalDirectories(membership: Self.membership, wanted: ["memory"]) {
+            asked.append($0)
+            return CgroupDetection.cgroupMagic
+        }
+        #expect(asked == ["/sys/fs/cgroup/memory/process_api/abc"])
+        #expect(directories == ["memory": "/sys/fs/cgroup/memory/process_api/abc"])
+    }
+
     @Test func oneHierarchyElsewhereSendsEveryLookupToMountinfo() {
-        let directories = CgroupDetection.conventionalDirectories(membership: Self.membership) {
+        let directories = CgroupDetection.conventionalDirectories(membership: Self.membership, wanted: Self.all) {
             $0.hasPrefix("/sys/fs/cgroup/memory") ? CgroupDetection.tmpfsMagic : CgroupDetection.cgroupMagic
         }
         #expect(directories == nil)
-        #expect(CgroupDetection.conventionalDirectories(membership: "4:memory:/a") { _ in -2 } == nil)
+        #expect(CgroupDetection.conventionalDirectories(membership: "4:memory:/a", wanted: Self.all) { _ in -2 } == nil)
     }
 }

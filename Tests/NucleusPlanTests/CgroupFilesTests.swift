@@ -31,4 +31,14 @@ import Testing
         #expect(CgroupFiles.keyed("/nonexistent/memory.events", "oom_kill") == nil)
         #expect(CgroupFiles.keyed("/nonexistent/memory.events").isEmpty)
     }
+
+    /// Only `nucleus-<pid>-<random>` children are swept; anything else below
+    /// nucleus's cgroup belongs to someone else.
+    @Test func staleChildrenAreRecognisedByTheirNameOnly() {
+        #expect(StaleCgroups.owner(of: "nucleus-4242-1f3a") == 4242)
+        #expect(StaleCgroups.owner(of: "nucleus-4242") == nil)
+        #expect(StaleCgroups.owner(of: "nucleus-4242-1f-3a") == nil)
+        #expect(StaleCgroups.owner(of: "nucleus-x-1f3a") == nil)
+        #expect(StaleCgroups.owner(of: "other-4242-1f3a") == nil)
+    }
 }

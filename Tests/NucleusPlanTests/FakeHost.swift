@@ -61,6 +61,12 @@ struct FakeHost: HostProbe {
             "cpu": "/sys/fs/cgroup/cpu", "cpuset": "/sys/fs/cgroup/cpuset", "blkio": "/sys/fs/cgroup/blkio",
         ])
     var cgroupKind: CgroupLayout.Kind { cgroupLayout.kind }
+    /// The controllers each layout request named, in order.
+    let layoutRequests = LayoutRequests()
+    func cgroupLayout(_ kind: CgroupLayout.Kind, controllers: [String]) -> CgroupLayout {
+        layoutRequests.controllers.append(controllers)
+        return cgroupLayout
+    }
     var onlineCPUs = 2
     var readOnlyDirectories: Set<String> = []
 
@@ -112,4 +118,9 @@ extension FakeHost {
             return "\(error)"
         }
     }
+}
+
+/// Written and read by the one test that made the host, on its own task.
+final class LayoutRequests: @unchecked Sendable {
+    var controllers: [[String]] = []
 }

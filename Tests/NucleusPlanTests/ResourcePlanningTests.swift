@@ -157,6 +157,25 @@ import Testing
         #expect(try plan({ _ in }, host: unified).resources?.cgroup?.controllers == ["pids"])
     }
 
+    @Test func v1DetectionLooksOnlyForTheHierarchiesTheLimitsNeed() throws {
+        let host = FakeHost()
+        _ = try plan({ $0.memory = ByteSize(bytes: 64 << 20) }, host: host)
+        _ = try plan({ $0.cpus = 1 }, host: host)
+        #expect(host.layoutRequests.controllers == [["pids", "memory"], ["pids", "cpu"]])
+    }
+
+    /// Regression: a `--cpuset` on a v1 host without a cpuset hierarchy was
+    /// dropped from the plan without a word.
+    @Test func aMissingV1HierarchyIsRefusedNotSkipped() {
+        var host = FakeHost()
+        host.cgroupLayout.legacyDirectories["cpuset"] = nil
+        #expect {
+            try self.plan({ $0.cpuset = "0" }, host: host)
+        } throws: { error in
+            "\(error)".contains("no cpuset hierarchy")
+        }
+    }
+
     @Test func missingV2ControllersAreRefused() {
         var host = unified
         host.cgroupLayout.unifiedControllers = ["memory", "pids"]
