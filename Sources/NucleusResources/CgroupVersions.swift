@@ -51,7 +51,8 @@ enum LegacyCgroup {
         return used
     }
 
-    static func plan(_ limits: CgroupLimits, layout: CgroupLayout, accounting: Bool, host: any HostProbe)
+    /// `controllers` is what `controllers(_:accounting:)` gave for `limits`.
+    static func plan(_ limits: CgroupLimits, controllers: [String], layout: CgroupLayout, host: any HostProbe)
         throws(NucleusError) -> CgroupPlan
     {
         var settings: [CgroupSetting] = []
@@ -89,7 +90,7 @@ enum LegacyCgroup {
             }
         }
         var parents: [String: String] = [:]
-        for controller in controllers(limits, accounting: accounting) {
+        for controller in controllers {
             guard let directory = layout.legacyDirectories[controller] else {
                 throw .invalid("cgroup v1: no \(controller) hierarchy is mounted")
             }

@@ -19,11 +19,10 @@ public enum ResourcePlanner {
         let mechanism: Mechanism
         let kind = host.cgroupKind
         let needsLegacyCgroup = limits.asksForCgroupLimits || request.statsJSON != nil || requireCgroup != nil
+        let legacyControllers = LegacyCgroup.controllers(limits, accounting: request.statsJSON != nil)
         let layout =
             kind == .legacy && !needsLegacyCgroup
-            ? CgroupLayout(kind: .legacy)
-            : host.cgroupLayout(
-                kind, controllers: LegacyCgroup.controllers(limits, accounting: request.statsJSON != nil))
+            ? CgroupLayout(kind: .legacy) : host.cgroupLayout(kind, controllers: legacyControllers)
         switch layout.kind {
         case .unified:
             cgroup = try UnifiedCgroup.plan(limits, layout: layout, accounting: request.statsJSON != nil)
@@ -31,17 +30,18 @@ public enum ResourcePlanner {
                 name: "cgroups", status: .enforced,
                 detail: "cgroup v2 child of \(layout.unifiedDirectory ?? "?"): \(limits.summary)")
         case .legacy where !needsLegacyCgroup:
-            // Creating, joining and removing v1 cgroups costs about a
-            // millisecond: the default pid limit is RLIMIT_NPROC, counted
-            // per user namespace.
+            // Creating, joining and removing v1 cgroups costs 0.5-1 ms a
+            // start: the default pid limit is RLIMIT_NPROC, counted per
+            // user namespace.
             cgroup = nil
             mechanism = Mechanism(
                 name: "cgroups", status: .enforced,
                 detail:
-                    "cgroup v1 host: none by default (one costs about 1 ms per start); pids limited to \(limits.pids.map { String($0) } ?? "unlimited") by RLIMIT_NPROC; --memory, --cpus, --pids or --stats-json create one"
+                    "cgroup v1 host: none by default (one costs 0.5-1 ms per start); pids limited to \(limits.pids.map { String($0) } ?? "unlimited") by RLIMIT_NPROC; --memory, --cpus, --pids or --stats-json create one"
             )
         case .legacy:
-            cgroup = try LegacyCgroup.plan(limits, layout: layout, accounting: request.statsJSON != nil, host: host)
+            cgroup = try LegacyCgroup.plan(
+                limits, controllers: legacyControllers, layout: layout, host: host)
             mechanism = Mechanism(
                 name: "cgroups", status: .enforced,
                 detail:
