@@ -72,6 +72,24 @@ import Testing
         #expect(Self.cgroups(of: pid).isEmpty)
     }
 
+    /// Regression: `--cpuset` on a v1 host without a cpuset hierarchy was
+    /// dropped from the plan and the start went on without it. The hierarchy
+    /// is unmounted in a private mount namespace only; the host keeps it.
+    @Test func aLimitWithoutItsHierarchyIsRefusedAndLeavesNothing() throws {
+        let script = """
+            umount /sys/fs/cgroup/cpuset && echo $$ && exec \(NucleusBinary.path) run --cpuset 0 --memory 48M -- \
+            /bin/echo started
+            """
+        let result = try Process.runCapturing(
+            "/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script])
+        #expect(result.status == 125)
+        #expect(result.stderr == "nucleus: error: cgroup v1: no cpuset hierarchy is mounted\n", "\(result.stderr)")
+        let lines = result.stdout.lines
+        #expect(lines.count == 1, "the workload must not start: \(result.stdout)")
+        let pid = try #require(lines.first.flatMap { Int32($0) })
+        #expect(Self.cgroups(of: pid).isEmpty)
+    }
+
     /// On v1 init moves itself into its cgroups through `tasks` files
     /// nucleus opened for it as root: none of them reaches the workload.
     @Test func joiningTheCgroupLeavesNoDescriptorBehind() throws {
